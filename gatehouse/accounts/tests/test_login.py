@@ -1,0 +1,28 @@
+from django.test import Client, override_settings
+
+from gatehouse.testing import PASSWORD, BaseTestCase
+
+
+class LoginThrottleTest(BaseTestCase):
+    def login(self, client, password):
+        return client.post("/login/", {"username": "worker-a", "password": password}, REMOTE_ADDR="10.1.1.1")
+
+    @override_settings(AXES_FAILURE_LIMIT=3)
+    def test_repeated_failures_lock_the_account_from_that_address_even_with_the_right_password(self):
+        client = Client()
+        for _ in range(2):
+            self.assertEqual(self.login(client, "wrong-password").status_code, 200)
+        self.assertEqual(self.login(client, "wrong-password").status_code, 429)
+        locked = self.login(client, PASSWORD)
+        self.assertEqual(locked.status_code, 429)
+        self.assertNotIn("_auth_user_id", client.session)
+
+    def test_the_right_password_signs_in_and_lands_on_the_role_home(self):
+        client = Client()
+        response = self.login(client, PASSWORD)
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(client.get("/").url, "/places/")
+
+    def test_a_resident_lands_on_their_own_record(self):
+        client = self.client_for(self.resident_user)
+        self.assertEqual(client.get("/").url, "/me/")

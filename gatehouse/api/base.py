@@ -1,0 +1,145 @@
+"""The one NinjaAPI: authentication (session or bearer token), and one error shape for everything.
+
+Every error answers `{"detail": "...", "errors": [{"field": "...", "message": "..."}]}` in the
+caller's language (Accept-Language or the session's choice).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from gatehouse.accounts.models import User
+from gatehouse.accounts.services import api_token_authenticate
+from gatehouse.core.roles import ANONYMOUS, Scope
+
+
+class TokenAuth(HttpBearer):
+    openapi_description = "A device or integration token: `Authorization: Bearer gh_…`"
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = api_token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Gatehouse",
+    version="1",
+    description="Community epidemic prevention and control. Every list and record is scoped to the caller.",
+    urls_namespace="api",
+    auth=[TokenAuth(), django_auth],
+)
+
+
+def scope_of(request: HttpRequest) -> Scope:
+    user = request.user
+    if isinstance(user, User) and user.is_authenticated:
+        return user.scope
+    return ANONYMOUS
+
+
+def error_body(detail: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {"detail": detail, "errors": errors or []}
+
+
+_PYDANTIC_MESSAGES = {
+    "missing": lambda ctx: _("This field is required."),
+    "string_too_long": lambda ctx: _("At most %(n)s characters.") % {"n": ctx.get("max_length")},
+    "string_too_short": lambda ctx: _("At least %(n)s characters.") % {"n": ctx.get("min_length")},
+    "string_type": lambda ctx: _("Must be text."),
+    "int_parsing": lambda ctx: _("Must be a whole number."),
+    "int_type": lambda ctx: _("Must be a whole number."),
+    "float_parsing": lambda ctx: _("Must be a number."),
+    "float_type": lambda ctx: _("Must be a number."),
+    "decimal_parsing": lambda ctx: _("Must be a number."),
+    "bool_parsing": lambda ctx: _("Must be true or false."),
+    "bool_type": lambda ctx: _("Must be true or false."),
+    "date_from_datetime_parsing": lambda ctx: _("Must be a date (YYYY-MM-DD)."),
+    "date_parsing": lambda ctx: _("Must be a date (YYYY-MM-DD)."),
+    "date_type": lambda ctx: _("Must be a date (YYYY-MM-DD)."),
+    "datetime_parsing": lambda ctx: _("Must be a date and time (ISO 8601)."),
+    "datetime_from_date_parsing": lambda ctx: _("Must be a date and time (ISO 8601)."),
+    "time_parsing": lambda ctx: _("Must be a time (HH:MM)."),
+    "uuid_parsing": lambda ctx: _("Must be an id (UUID)."),
+    "uuid_type": lambda ctx: _("Must be an id (UUID)."),
+    "enum": lambda ctx: _("Must be one of: %(choices)s.") % {"choices": ctx.get("expected", "")},
+    "literal_error": lambda ctx: _("Must be one of: %(choices)s.") % {"choices": ctx.get("expected", "")},
+    "greater_than_equal": lambda ctx: _("Must be at least %(n)s.") % {"n": ctx.get("ge")},
+    "less_than_equal": lambda ctx: _("Must be at most %(n)s.") % {"n": ctx.get("le")},
+    "greater_than": lambda ctx: _("Must be more than %(n)s.") % {"n": ctx.get("gt")},
+    "less_than": lambda ctx: _("Must be less than %(n)s.") % {"n": ctx.get("lt")},
+    "finite_number": lambda ctx: _("Must be a finite number."),
+    "json_invalid": lambda ctx: _("The request body is not valid JSON."),
+    "model_attributes_type": lambda ctx: _("Must be an object."),
+    "dict_type": lambda ctx: _("Must be an object."),
+    "list_type": lambda ctx: _("Must be a list."),
+    "extra_forbidden": lambda ctx: _("Unknown field."),
+}
+
+
+def _field_of(loc: list[Any] | tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "form", "header", "cookie")]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(NinjaValidationError)
+def _schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = []
+    for err in exc.errors:
+        make = _PYDANTIC_MESSAGES.get(err.get("type", ""))
+        message = make(err.get("ctx") or {}) if make else _("This value is not valid.")
+        errors.append({"field": _field_of(err.get("loc", [])), "message": str(message)})
+    return api.create_response(request, error_body(_("Some fields are not valid."), errors), status=422)
+
+
+@api.exception_handler(ValidationError)
+def _business_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        errors = [
+            {"field": field if field != "__all__" else "body", "message": str(message)}
+            for field, messages in exc.message_dict.items()
+            for message in messages
+        ]
+    else:
+        errors = [{"field": "body", "message": str(m)} for m in exc.messages]
+    return api.create_response(request, error_body(_("Some fields are not valid."), errors), status=422)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    detail = str(exc) or _("You may not do this.")
+    return api.create_response(request, error_body(detail), status=403)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, error_body(_("Not found, or not in your area.")), status=404)
+
+
+api.exception_handler(ObjectDoesNotExist)(_not_found)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, error_body(_("Sign in or send a valid token.")), status=401)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:
+        # Ninja's only 400 is a body it could not parse; say so in the caller's language.
+        body = error_body(
+            _("The request could not be read."),
+            [{"field": "body", "message": _("The request body is not valid JSON.")}],
+        )
+        return api.create_response(request, body, status=400)
+    return api.create_response(request, error_body(str(exc)), status=exc.status_code)

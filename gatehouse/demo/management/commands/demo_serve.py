@@ -1,0 +1,68 @@
+"""Serve the demo: the web server (gunicorn) and the background processes, stopped together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+def demo_processes(port: int) -> list[list[str]]:
+    """Every long-running process the demo needs. Other apps add theirs here."""
+    python = sys.executable
+    workers = str(max(2, min(4, (os.cpu_count() or 2))))
+    return [
+        [
+            python,
+            "-m",
+            "gunicorn",
+            "gatehouse.wsgi:application",
+            "--bind",
+            f"0.0.0.0:{port}",
+            "--workers",
+            workers,
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            "5",
+        ],
+    ]
+
+
+class Command(BaseCommand):
+    help = "Run the demo web server and its background processes until interrupted."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("collectstatic", interactive=False, verbosity=0)
+        port = options["port"]
+        self.stdout.write(f"Gatehouse demo on http://127.0.0.1:{port}/ (Ctrl-C stops everything)")
+        children = [subprocess.Popen(cmd) for cmd in demo_processes(port)]  # noqa: S603
+        stopping = False
+
+        def stop(*_: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        try:
+            while not stopping and all(child.poll() is None for child in children):
+                time.sleep(0.5)
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    child.terminate()
+            for child in children:
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()

@@ -1,0 +1,29 @@
+"""The deadline jobs the worker runs. Each is a function of `now` returning how many rows it acted on.
+
+A job must be safe to run in two workers at once: it claims rows with a compare-and-set UPDATE (or
+deletes idempotently), so a row is acted on once. Add a job by appending to JOBS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every: dt.timedelta
+    run: Callable[[dt.datetime], int]
+
+
+def _purge_departed_residents(now: dt.datetime) -> int:
+    from gatehouse.people.services import residents_purge_departed
+
+    return residents_purge_departed(now=now)
+
+
+JOBS: list[Job] = [
+    Job("purge departed residents", dt.timedelta(hours=1), _purge_departed_residents),
+]
