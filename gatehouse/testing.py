@@ -22,12 +22,12 @@ from gatehouse.accounts.models import User
 from gatehouse.accounts.services import user_create
 from gatehouse.core.audit import Actor
 from gatehouse.core.roles import Role
-from gatehouse.people.models import Resident
+from gatehouse.people.models import Resident, Vehicle
 from gatehouse.people.services import resident_register, vehicle_register
 from gatehouse.places.models import Compound, CompoundClass, District, Gate, Neighbourhood, Street
 from gatehouse.places.services import regimes_seed
 
-PASSWORD = "correct-horse-battery"  # test-only; the suite uses a fast hasher
+PASSWORD = "correct-horse-battery"  # noqa: S105 - test-only; the suite uses a fast hasher
 SETUP = Actor(user_id=None, label="test setup", role="system")
 
 # Synthetic numbers with valid check characters (the standard's own example and derived ones).
@@ -145,6 +145,38 @@ def make_world(test: Any) -> None:
 
 class BaseTestCase(TestCase):
     """A TestCase with the world above, built once per class."""
+
+    district: District
+    street_s1: Street
+    street_s2: Street
+    nb_a: Neighbourhood
+    nb_b: Neighbourhood
+    nb_c: Neighbourhood
+    compound_a1: Compound
+    building_a: Compound
+    compound_b1: Compound
+    compound_c1: Compound
+    gate_a1: Gate
+    gate_a1_sealed: Gate
+    gate_b1: Gate
+    gate_c1: Gate
+    gate_building: Gate
+    wang_fang: Resident
+    li_wei: Resident
+    chen_jing: Resident
+    employee: Resident
+    vehicle_a: Vehicle
+    vehicle_b: Vehicle
+    command: User
+    street_officer: User
+    worker_a: User
+    worker_b: User
+    gate_a: User
+    building_manager: User
+    meals: User
+    courier: User
+    org: User
+    resident_user: User
 
     @classmethod
     def setUpTestData(cls) -> None:

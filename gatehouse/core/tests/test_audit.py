@@ -1,4 +1,5 @@
 import io
+import itertools
 
 import pytest
 from django.core.management import call_command
@@ -20,7 +21,7 @@ def _fill(n: int = 5) -> list[AuditEntry]:
 def test_it_chains_every_entry_to_the_one_before():
     entries = _fill()
     assert entries[0].prev_hash == "0" * 64
-    assert all(b.prev_hash == a.entry_hash for a, b in zip(entries, entries[1:], strict=False))
+    assert all(b.prev_hash == a.entry_hash for a, b in itertools.pairwise(entries))
     assert audit_verify().intact
     assert audit_verify().entries == 5
 

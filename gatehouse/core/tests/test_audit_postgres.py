@@ -21,7 +21,7 @@ def test_concurrent_appends_keep_one_chain(postgres):
                     object_type="resident",
                     object_id=f"{worker}-{i}",
                 )
-        except BaseException as exc:  # noqa: BLE001 - surfaced below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()

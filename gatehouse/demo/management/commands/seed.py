@@ -53,8 +53,9 @@ class Command(BaseCommand):
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"Seeded {report.streets} streets, {report.neighbourhoods} neighbourhoods, "
-            f"{report.compounds} compounds, {report.gates} gates, {report.households} households, {report.residents} residents, "
-            f"{report.vehicles} vehicles in {elapsed:.1f} s ({report.residents / elapsed:,.0f} residents/s)."
+            f"{report.compounds} compounds, {report.gates} gates, {report.households} households, "
+            f"{report.residents} residents, {report.vehicles} vehicles in {elapsed:.1f} s "
+            f"({report.residents / elapsed:,.0f} residents/s)."
         )
         if not options["no_accounts"]:
             demo_accounts_create(password=demo_password())
