@@ -546,19 +546,33 @@ def seed_residents(
     return report
 
 
+# Other apps' demo data, run in order after places, residents and the demo logins exist. Each is a
+# dotted path to `fn(*, scale_name: str, rng: random.Random) -> None`; add one line per app.
+SEED_STEPS: list[str] = []
+
+
 def seed(
     *,
     scale_name: str,
     random_seed: int = 20200313,
     progress_factory: Callable[[int], Callable[[int], None]] | None = None,
+    demo_password: str | None = None,
 ) -> SeedReport:
-    """Build the whole demo at `scale_name` in one transaction."""
+    """Build the whole demo at `scale_name` in one transaction; with a password, the demo logins too."""
+    from django.utils.module_loading import import_string
+
+    from gatehouse.demo.accounts import demo_accounts_create
+
     scale = SCALES[scale_name]
     rng = random.Random(random_seed)
     with transaction.atomic():
         _district, compounds, report = seed_places(scale=scale, rng=rng)
         progress = progress_factory(scale.residents) if progress_factory else None
         people = seed_residents(compounds=compounds, total=scale.residents, rng=rng, progress=progress)
+        if demo_password is not None:
+            demo_accounts_create(password=demo_password)
+        for step in SEED_STEPS:
+            import_string(step)(scale_name=scale_name, rng=rng)
     report.households, report.residents, report.vehicles = (
         people.households,
         people.residents,

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from gatehouse.demo.accounts import demo_accounts_create, demo_password
+from gatehouse.demo.accounts import demo_password
 from gatehouse.demo.seed import SCALES, seed
 from gatehouse.places.models import District
 
@@ -48,7 +48,10 @@ class Command(BaseCommand):
                 return lambda n: bar.advance(task, n)
 
             report = seed(
-                scale_name=options["scale"], random_seed=options["random_seed"], progress_factory=factory
+                scale_name=options["scale"],
+                random_seed=options["random_seed"],
+                progress_factory=factory,
+                demo_password=None if options["no_accounts"] else demo_password(),
             )
         elapsed = time.perf_counter() - started
         self.stdout.write(
@@ -57,5 +60,3 @@ class Command(BaseCommand):
             f"{report.residents} residents, {report.vehicles} vehicles in {elapsed:.1f} s "
             f"({report.residents / elapsed:,.0f} residents/s)."
         )
-        if not options["no_accounts"]:
-            demo_accounts_create(password=demo_password())
