@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "gatehouse.accounts",
     "gatehouse.alerts",
     "gatehouse.observation",
+    "gatehouse.passes",
     "gatehouse.web",
     "gatehouse.demo",
     "gatehouse.worker",

@@ -14,6 +14,7 @@ Personas and what each may reach:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.test import Client, TestCase
@@ -27,7 +28,22 @@ from gatehouse.people.services import resident_register, vehicle_register
 from gatehouse.places.models import Compound, CompoundClass, District, Gate, Neighbourhood, Street
 from gatehouse.places.services import regimes_seed
 
-PASSWORD = "correct-horse-battery"  # noqa: S105 - test-only; the suite uses a fast hasher
+# Every API operation ("GET /api/…") and page (url name "web:…") a test proves the scoping of.
+# tests/test_api_authorization.py fails when one exists that no test names.
+COVERED: set[str] = set()
+
+
+def covers(*operations: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark a test as the authorization test of `operations`."""
+
+    def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
+        COVERED.update(operations)
+        return fn
+
+    return mark
+
+
+PASSWORD = "correct-horse-battery"  # test-only; the suite uses a fast hasher
 SETUP = Actor(user_id=None, label="test setup", role="system")
 
 # Synthetic numbers with valid check characters (the standard's own example and derived ones).

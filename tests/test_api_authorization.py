@@ -8,7 +8,6 @@ export, change or guess-by-id anything of neighbourhood B; each role reaches onl
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -17,17 +16,7 @@ from django.test import Client
 from gatehouse.accounts.models import User
 from gatehouse.alerts.models import Alert
 from gatehouse.alerts.services import alert_raise
-from gatehouse.testing import ID_LI_WEI, ID_WANG_FANG, BaseTestCase
-
-COVERED: set[str] = set()
-
-
-def covers(*operations: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
-        COVERED.update(operations)
-        return fn
-
-    return mark
+from gatehouse.testing import COVERED, ID_LI_WEI, ID_WANG_FANG, BaseTestCase, covers
 
 
 class ApiTestCase(BaseTestCase):
@@ -377,5 +366,6 @@ class CoverageTest(ApiTestCase):
             for path, item in schema["paths"].items()
             for method in item
         }
-        self.assertEqual(operations - COVERED, set(), "endpoints without an authorization test")
-        self.assertEqual(COVERED - operations, set(), "tests naming endpoints that do not exist")
+        named = {c for c in COVERED if not c.startswith("PAGE ")}
+        self.assertEqual(operations - named, set(), "endpoints without an authorization test")
+        self.assertEqual(named - operations, set(), "tests naming endpoints that do not exist")

@@ -19,7 +19,7 @@ from gatehouse.accounts.models import ApiToken, User
 from gatehouse.core.audit import Actor, audit_record
 from gatehouse.core.roles import Capability, Scope
 
-TOKEN_PREFIX = "gh_"  # noqa: S105 - a public marker, not a secret
+TOKEN_PREFIX = "gh_"
 # Touching last_used_at on every request would turn each device read into a write.
 _LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
 

@@ -24,6 +24,13 @@ def _purge_departed_residents(now: dt.datetime) -> int:
     return residents_purge_departed(now=now)
 
 
+def _purge_seen_nonces(now: dt.datetime) -> int:
+    from gatehouse.passes.services import seen_nonces_purge
+
+    return seen_nonces_purge(now=now)
+
+
 JOBS: list[Job] = [
+    Job("purge seen pass nonces", dt.timedelta(seconds=60), _purge_seen_nonces),
     Job("purge departed residents", dt.timedelta(hours=1), _purge_departed_residents),
 ]
