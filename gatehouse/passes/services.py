@@ -78,7 +78,8 @@ def pass_scan_resolve(
     pass_record = Pass.objects.select_related("resident").filter(id=verified.pass_id).first()
     if pass_record is None:
         return ScanResult(None, None, PASS_UNKNOWN)
-    if pass_record.status != Pass.Status.ACTIVE:
+    # Moving out or dying ends the pass at once, even before anyone revokes it by hand.
+    if pass_record.status != Pass.Status.ACTIVE or pass_record.resident.status != Resident.Status.ACTIVE:
         return ScanResult(pass_record.resident, pass_record, PASS_REVOKED)
     try:
         with transaction.atomic():
@@ -120,7 +121,11 @@ def card_resolve(*, serial: str) -> ScanResult:
     card = Card.objects.select_related("pass_record__resident").filter(serial=normalised).first()
     if card is None:
         return ScanResult(None, None, CARD_UNKNOWN)
-    if card.status != Card.Status.ACTIVE or card.pass_record.status != Pass.Status.ACTIVE:
+    if (
+        card.status != Card.Status.ACTIVE
+        or card.pass_record.status != Pass.Status.ACTIVE
+        or card.pass_record.resident.status != Resident.Status.ACTIVE
+    ):
         return ScanResult(card.pass_record.resident, card.pass_record, CARD_REVOKED)
     return ScanResult(card.pass_record.resident, card.pass_record, None)
 
