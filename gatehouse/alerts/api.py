@@ -19,9 +19,9 @@ router = Router(tags=["alerts"])
 
 class AlertOut(Schema):
     id: uuid.UUID
-    kind: Alert.Kind
+    kind: Alert.AlertKind
     severity: int
-    status: Alert.Status
+    status: Alert.AlertStatus
     level: Alert.Level
     title: str
     subject_label: str

@@ -28,7 +28,7 @@ class ResidentOut(Schema):
     compound_name: str = Field(..., alias="compound.name")
     building: str = Field(..., alias="household.building")
     room: str = Field(..., alias="household.room")
-    status: Resident.Status
+    status: Resident.ResidentStatus
     health_colour: HealthColour
     health_colour_reason: str
 
