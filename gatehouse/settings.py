@@ -108,7 +108,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "gatehouse.web.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -202,6 +202,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 MQTT_URL = os.environ.get("MQTT_URL", "")
+# Every paginated list is bounded at both ends (see gatehouse.api.base.Pagination).
+NINJA_PAGINATION_CLASS = "gatehouse.api.base.Pagination"
+NINJA_PAGINATION_MAX_LIMIT = 500
 
 LOGGING = {
     "version": 1,
