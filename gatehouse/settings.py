@@ -138,6 +138,7 @@ TEMPLATES = [
 ]
 
 DEFAULT_SQLITE = BASE_DIR / "var" / "gatehouse.sqlite3"
+DEFAULT_SQLITE.parent.mkdir(exist_ok=True)  # a fresh checkout has no var/ yet
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE}"), conn_max_age=env_int("DB_CONN_MAX_AGE", 60)
