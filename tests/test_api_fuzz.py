@@ -2,6 +2,8 @@
 generated input (valid, invalid, hostile), the API answers without a server error and what it answers
 matches its own schema."""
 
+import os
+
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
@@ -35,7 +37,11 @@ def tokens(django_db_setup, django_db_blocker):
 
 @pytest.mark.django_db(transaction=True)
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=int(os.environ.get("GATEHOUSE_FUZZ_EXAMPLES", "12")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 def test_no_input_makes_the_api_fail(case, tokens):
     for plain in tokens.values():
         response = case.call(headers={"Authorization": f"Bearer {plain}", "Accept-Language": "en"})

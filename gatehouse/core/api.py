@@ -11,7 +11,7 @@ from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 from pydantic import Field
 
-from gatehouse.api.base import scope_of
+from gatehouse.api.base import ApiDateTime, scope_of
 from gatehouse.core.models import AuditEntry
 from gatehouse.core.selectors import audit_list
 
@@ -37,8 +37,8 @@ class AuditFilter(Schema):
     action: AuditEntry.Action | None = None
     object_type: str = Field("", max_length=40)
     subject_resident_id: uuid.UUID | None = None
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
+    since: ApiDateTime | None = None
+    until: ApiDateTime | None = None
 
 
 @router.get("", response=list[AuditOut])

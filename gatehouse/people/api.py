@@ -9,7 +9,7 @@ from ninja.pagination import paginate
 from pydantic import ConfigDict, Field
 
 from gatehouse.accounts.services import actor_from_request
-from gatehouse.api.base import scope_of
+from gatehouse.api.base import PatchSchema, scope_of
 from gatehouse.people import exports, selectors, services
 from gatehouse.people.models import HealthColour, Resident, ResidentTag, Vehicle
 from gatehouse.places import selectors as place_selectors
@@ -54,8 +54,9 @@ class ResidentIn(Schema):
     tags: list[ResidentTag.Tag] = Field(default_factory=list, max_length=10)
 
 
-class ResidentPatch(Schema):
+class ResidentPatch(PatchSchema):
     model_config = ConfigDict(extra="forbid")
+    nullable = frozenset({"phone", "tags"})
     name: str | None = Field(None, min_length=1, max_length=40)
     sex: Resident.Sex | None = None
     birth_date: dt.date | None = None
