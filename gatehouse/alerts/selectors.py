@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from django.core.exceptions import ValidationError
@@ -49,7 +50,7 @@ def alert_board_version(*, scope: Scope, status: str = "unresolved") -> str:
     """A cheap fingerprint of the board: the live page polls it and redraws only when it changes."""
     agg = alert_list(scope=scope, status=status).aggregate(n=Count("id"), last=Max("updated_at"))
     last = agg["last"].isoformat() if agg["last"] else "-"
-    return f"{agg['n']}-{last}"
+    return hashlib.sha256(f"{scope.user_id}|{agg['n']}|{last}".encode()).hexdigest()[:16]
 
 
 def alert_get(*, scope: Scope, alert_id: uuid.UUID | str) -> Alert:
