@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from typing import Any
 
 import pytest
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
@@ -19,6 +20,15 @@ CHROMIUM = "/usr/bin/chromium"
 
 @pytest.mark.browser
 class AlertBoardBrowserTest(StaticLiveServerTestCase):
+    _async_unsafe: str | None
+    playwright: Any
+    browser: Any
+    context: Any
+    page: Any
+    nb_a: Any
+    compound_a1: Any
+    wang_fang: Any
+
     @classmethod
     def setUpClass(cls) -> None:
         if not shutil.which(CHROMIUM):
@@ -77,7 +87,8 @@ class AlertBoardBrowserTest(StaticLiveServerTestCase):
         card = self.page.locator(f"#alert-{alert.id}")
         card.wait_for(timeout=20_000)
         self.assertTrue(self.page.evaluate("window.__sameDocument === true"), "the page was reloaded")
-        self.page.screenshot(path=os.environ.get("GATEHOUSE_SCREENSHOT_DIR", "/tmp") + "/alert-board.png")
+        if os.environ.get("GATEHOUSE_SCREENSHOT_DIR"):
+            self.page.screenshot(path=os.path.join(os.environ["GATEHOUSE_SCREENSHOT_DIR"], "alert-board.png"))
 
         card.locator("input[name=note]").fill("复测36.9℃，已回家并告知社区医生")
         card.locator("form.resolve button").click()

@@ -8,6 +8,7 @@ import datetime as dt
 import http.server
 import json
 import threading
+from typing import Any
 from unittest import mock
 
 import time_machine
@@ -39,7 +40,7 @@ T0 = dt.datetime(2020, 2, 20, 9, 0, tzinfo=dt.UTC)
 
 class AlertTestCase(BaseTestCase):
     def raise_one(self, key: str = "k1", at: dt.datetime = T0, **kw) -> Alert:
-        args = {
+        args: dict[str, Any] = {
             "kind": Alert.Kind.GATE_FEVER,
             "severity": Alert.Severity.HIGH,
             "neighbourhood": self.nb_a,
@@ -226,16 +227,18 @@ class NotificationTest(AlertTestCase):
 
     def test_a_broken_gateway_is_retried_and_never_loses_the_alert(self):
         alert = self.raise_one()
-        with mock.patch("gatehouse.alerts.services.channel_by_name", return_value=BrokenChannel()):
-            with self.assertLogs("gatehouse.alerts", "WARNING"):
-                now = T0
-                for _attempt in range(NOTIFY_MAX_ATTEMPTS):
-                    self.assertEqual(notifications_deliver_due(now=now), 0)
-                    row = alert.notifications.get()
-                    if row.next_attempt_at is None:
-                        break
-                    self.assertGreater(row.next_attempt_at, now)
-                    now = row.next_attempt_at
+        with (
+            mock.patch("gatehouse.alerts.services.channel_by_name", return_value=BrokenChannel()),
+            self.assertLogs("gatehouse.alerts", "WARNING"),
+        ):
+            now = T0
+            for _attempt in range(NOTIFY_MAX_ATTEMPTS):
+                self.assertEqual(notifications_deliver_due(now=now), 0)
+                row = alert.notifications.get()
+                if row.next_attempt_at is None:
+                    break
+                self.assertGreater(row.next_attempt_at, now)
+                now = row.next_attempt_at
         row = alert.notifications.get()
         self.assertEqual((row.status, row.attempts), ("failed", NOTIFY_MAX_ATTEMPTS))
         self.assertIn("gateway down", row.last_error)
