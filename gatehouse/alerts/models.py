@@ -105,11 +105,11 @@ class Alert(BaseModel):
 
     @property
     def evidence_summary(self) -> str:
-        """The latest report in one line, e.g. `temp_c=38.4, worn=True`."""
+        """The latest report in one line, e.g. `temp_c=38.4, worn=True` (record ids left out)."""
         if not self.evidence:
             return ""
         latest = self.evidence[-1]
-        return ", ".join(f"{k}={v}" for k, v in latest.items() if k != "at")[:200]
+        return ", ".join(f"{k}={v}" for k, v in latest.items() if k not in ("at", "case"))[:200]
 
 
 LEVEL_ORDER = [Alert.Level.NEIGHBOURHOOD, Alert.Level.STREET, Alert.Level.DISTRICT]

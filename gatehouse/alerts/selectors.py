@@ -31,19 +31,23 @@ def alert_list(*, scope: Scope, status: str | None = None) -> QuerySet[Alert]:
 
 
 def alert_board(*, scope: Scope, status: str = "unresolved") -> QuerySet[Alert]:
-    """The board's order: what nobody has taken first, then what reached the caller's own level
-    (escalated to a street officer, to the district), then severity and age."""
-    bound = scope.binding()
-    own_level = bound[0] if bound else ""
+    """The board's order: what nobody has taken first, then what climbed highest (escalated alerts
+    are the late ones, for the worker who let them climb as for the officer they reached), then
+    severity and age."""
     qs = alert_list(scope=scope, status=status).annotate(
         untaken=Case(
             When(status=Alert.Status.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField()
         ),
-        mine=Case(When(level=own_level, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        height=Case(
+            When(level=Alert.Level.DISTRICT, then=Value(2)),
+            When(level=Alert.Level.STREET, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
     )
     if status == "resolved":
         return qs.order_by("-resolved_at")
-    return qs.order_by("untaken", "mine", "-severity", "-raised_at")
+    return qs.order_by("untaken", "-height", "-severity", "-raised_at")
 
 
 def alert_board_version(*, scope: Scope, status: str = "unresolved") -> str:

@@ -20,6 +20,7 @@ from gatehouse.accounts.models import User
 from gatehouse.alerts.models import Alert
 from gatehouse.alerts.services import alert_raise
 from gatehouse.core.audit import Actor
+from gatehouse.observation import schedule
 from gatehouse.observation.models import FollowUp, ObservationCase
 from gatehouse.observation.services import case_open, follow_up_record, self_report_submit
 from gatehouse.people.models import Resident
@@ -110,14 +111,21 @@ def seed_observation(*, scale_name: str, rng: random.Random) -> None:
             at=now,
         )
         own = Actor(user_id=resident_user.pk, label=resident_user.label, role=resident_user.role)
+        tz = timezone.get_current_timezone()
         for days_ago in (3, 2, 1):
             self_report_submit(
                 scope=resident_user.scope,
                 actor=own,
                 case=case,
                 temperature_c=_temperature(rng),
-                at=now - dt.timedelta(days=days_ago),
+                at=dt.datetime.combine(today - dt.timedelta(days=days_ago), dt.time(8, 30), tzinfo=tz),
             )
+        # Seeded late in the evening, today's report would already be missing; give the demo
+        # resident the lead a newly opened case gets instead.
+        due = schedule.first_due(case.kind, now, tz)
+        ObservationCase.objects.filter(id=case.id, next_follow_up_due__lte=now).update(
+            next_follow_up_due=due, follow_up_alert_at=due
+        )
 
     other = User.objects.filter(username="worker-b").select_related("neighbourhood").first()
     if other is not None and other.neighbourhood is not None and other.neighbourhood != worker.neighbourhood:

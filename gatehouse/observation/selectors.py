@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, JSONField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, DecimalField, F, JSONField, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -86,7 +86,9 @@ def worklist(*, scope: Scope, now: dt.datetime | None = None) -> Worklist:
     cases = list(
         active.annotate(
             last_needs=Subquery(latest.values("needs")[:1], output_field=JSONField()),
-            last_temperature=Subquery(latest.values("temperature_c")[:1]),
+            last_temperature=Subquery(
+                latest.values("temperature_c")[:1], output_field=DecimalField(max_digits=3, decimal_places=1)
+            ),
         ).order_by(F("next_follow_up_due").asc(nulls_last=True), "ends_on", "id")[:WORKLIST_LIMIT]
     )
     for case in cases:

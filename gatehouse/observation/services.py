@@ -396,7 +396,7 @@ def follow_ups_overdue_raise(*, now: dt.datetime, batch: int = 500) -> int:
                 subject=case.resident,
                 title=title,
                 dedupe_key=overdue_key(case),
-                evidence={"due": due_at.isoformat(), "case": str(case.id), "kind": case.kind},
+                evidence={"due": due_at.strftime("%Y-%m-%d %H:%M"), "case": str(case.id)},
                 at=now,
             )
         raised += 1
