@@ -211,7 +211,7 @@ class SelfReportTest(CaseTestCase):
         self.assertEqual(case.next_follow_up_due, at(18, 20))
         self.assertEqual(follow_ups_overdue_raise(now=at(18, 20)), 1)
         alert = Alert.objects.get()
-        self.assertEqual((alert.kind, alert.evidence[0]["kind"]), ("follow_up_overdue", "health_monitoring"))
+        self.assertEqual((alert.kind, alert.evidence[0]["due"]), ("follow_up_overdue", "2020-02-18 20:00"))
 
     def test_symptoms_in_a_self_report_raise_an_alert(self):
         case = self.open_case(kind=ObservationCase.Kind.HEALTH_MONITORING)
