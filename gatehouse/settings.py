@@ -207,6 +207,31 @@ MQTT_URL = os.environ.get("MQTT_URL", "")
 NINJA_PAGINATION_CLASS = "gatehouse.api.base.Pagination"
 NINJA_PAGINATION_MAX_LIMIT = 500
 
+# Alert notifications (gatehouse/alerts/channels.py). `log` needs nothing; each gateway is off
+# until configured, and listing one without its settings stops start-up instead of losing alerts.
+GATEHOUSE_ALERT_CHANNELS = [
+    c.strip() for c in env_str("GATEHOUSE_ALERT_CHANNELS", "log").split(",") if c.strip()
+]
+if set(GATEHOUSE_ALERT_CHANNELS) - {"log", "email", "sms"}:
+    raise ImproperlyConfigured("GATEHOUSE_ALERT_CHANNELS may list only log, email and sms")
+GATEHOUSE_SMS_URL = env_str("GATEHOUSE_SMS_URL", "")
+GATEHOUSE_SMS_TOKEN = env_secret("GATEHOUSE_SMS_TOKEN") if "sms" in GATEHOUSE_ALERT_CHANNELS else ""
+if "sms" in GATEHOUSE_ALERT_CHANNELS and not GATEHOUSE_SMS_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("the sms channel needs GATEHOUSE_SMS_URL (http:// or https://)")
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+if "email" in GATEHOUSE_ALERT_CHANNELS and not EMAIL_HOST:
+    raise ImproperlyConfigured("the email channel needs EMAIL_HOST")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = (
+    env_secret("EMAIL_HOST_PASSWORD")
+    if os.environ.get("EMAIL_HOST_PASSWORD_FILE")
+    else env_str("EMAIL_HOST_PASSWORD", "")
+)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env_str("GATEHOUSE_ALERT_FROM_EMAIL", "gatehouse@localhost")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

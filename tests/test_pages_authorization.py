@@ -121,25 +121,6 @@ class PagesTest(BaseTestCase):
             for user in (self.street_officer, self.worker_a, self.resident_user):
                 self.assertEqual(self.get(user, path).status_code, 403, (path, user.username))
 
-    @covers("PAGE web:alerts", "PAGE web:alert_action")
-    def test_alert_pages_are_scoped(self):
-        from gatehouse.alerts.models import Alert
-        from gatehouse.alerts.services import alert_raise
-
-        alert, _ = alert_raise(
-            kind=Alert.Kind.OTHER,
-            severity=2,
-            neighbourhood=self.nb_b,
-            title="B的告警",
-            dedupe_key="b",
-            evidence={},
-        )
-        self.assertNotContains(self.get(self.worker_a, "/alerts/"), "B的告警")
-        self.assertContains(self.get(self.worker_b, "/alerts/"), "B的告警")
-        response = self.client_for(self.worker_a).post(f"/alerts/{alert.id}/acknowledge/")
-        self.assertEqual(response.status_code, 404)
-        self.assertEqual(self.get(self.gate_a, "/alerts/").status_code, 403)
-
     @covers("PAGE web:me")
     def test_a_resident_sees_their_own_record_and_who_looked(self):
         self.get(self.worker_a, f"/residents/{self.wang_fang.id}/")
