@@ -859,6 +859,8 @@ def _sync_slots(
                 slot.save(update_fields=[*changed, "updated_at"])
             keep[key] = slot
             continue
+        if P.period_end(week, period) <= now:
+            continue  # a roster made mid-week starts from the period in progress
         gate = demand.gates.get(uuid.UUID(post[2:])) if post.startswith("g:") else None
         route = demand.routes.get(uuid.UUID(post[2:])) if post.startswith("r:") else None
         compound = gate.compound if gate else route.compound  # type: ignore[union-attr]

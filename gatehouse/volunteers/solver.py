@@ -129,7 +129,8 @@ class Result:
 
     @property
     def uncovered_count(self) -> int:
-        return sum(r.missing for r in self.uncovered.values())
+        """Places left open that could still be filled (not those already in the past)."""
+        return sum(r.missing for r in self.uncovered.values() if r.why is not Why.PAST)
 
 
 # --- shared helpers -------------------------------------------------------------------------------

@@ -30,7 +30,36 @@ def _purge_seen_nonces(now: dt.datetime) -> int:
     return seen_nonces_purge(now=now)
 
 
+def _gates_uncovered(now: dt.datetime) -> int:
+    from gatehouse.volunteers.services import slots_uncovered_alert
+
+    return slots_uncovered_alert(now)
+
+
+def _patrol_rounds(now: dt.datetime) -> int:
+    from gatehouse.volunteers.services import patrol_rounds_check
+
+    return patrol_rounds_check(now)
+
+
+def _rosters_solve(now: dt.datetime) -> int:
+    from gatehouse.volunteers.services import rosters_solve_requested
+
+    return rosters_solve_requested(now)
+
+
+def _rosters_repair(now: dt.datetime) -> int:
+    from gatehouse.volunteers.services import rosters_reconcile
+
+    return rosters_reconcile(now)
+
+
 JOBS: list[Job] = [
     Job("purge seen pass nonces", dt.timedelta(seconds=60), _purge_seen_nonces),
     Job("purge departed residents", dt.timedelta(hours=1), _purge_departed_residents),
+    Job("uncovered gate slots", dt.timedelta(seconds=30), _gates_uncovered),
+    Job("patrol rounds due", dt.timedelta(seconds=30), _patrol_rounds),
+    # A street-size solve takes up to a minute; run another `manage.py worker` if that delays the rest.
+    Job("solve requested rosters", dt.timedelta(seconds=2), _rosters_solve),
+    Job("repair rosters", dt.timedelta(seconds=60), _rosters_repair),
 ]

@@ -34,9 +34,7 @@ class VolunteerWorld(BaseTestCase):
             GateStaffing.objects.create(gate=gate, staff_day=0, staff_night=0)
         GateStaffing.objects.create(gate=cls.gate_a1, staff_day=1, staff_night=0)
         GateStaffing.objects.create(gate=cls.gate_c1, staff_day=1, staff_night=0)
-        cls.team = [
-            cls.make_volunteer(cls.nb_a, f"志愿者{i}", hours=24, days=range(7)) for i in range(6)
-        ]
+        cls.team = [cls.make_volunteer(cls.nb_a, f"志愿者{i}", hours=24, days=range(7)) for i in range(6)]
         cls.far = cls.make_volunteer(cls.nb_b, "远方", hours=16, days=range(7))
         cls.other_street = cls.make_volunteer(cls.nb_c, "他街", hours=40, days=range(7))
         cls.vol_user = services.volunteer_account_create(
@@ -51,7 +49,15 @@ class VolunteerWorld(BaseTestCase):
 
     @classmethod
     def make_volunteer(
-        cls, nb: Neighbourhood, name: str, *, hours: int, days: Any, start: int = 6, end: int = 22, **extra: Any
+        cls,
+        nb: Neighbourhood,
+        name: str,
+        *,
+        hours: int,
+        days: Any,
+        start: int = 6,
+        end: int = 22,
+        **extra: Any,
     ) -> Volunteer:
         scope = cls.command.scope
         volunteer = services.volunteer_register(

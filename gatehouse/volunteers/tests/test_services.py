@@ -37,12 +37,17 @@ class RosterTest(VolunteerWorld):
         _result, roster = self.solve()
         chosen = list(Assignment.objects.filter(slot__roster=roster).order_by("slot__period")[:3])
         for assignment in chosen:
-            services.assignment_lock(scope=self.street_officer.scope, actor=SETUP, assignment=assignment, locked=True)
+            services.assignment_lock(
+                scope=self.street_officer.scope, actor=SETUP, assignment=assignment, locked=True
+            )
         self.solve()
         for assignment in chosen:
             self.assertTrue(
                 Assignment.objects.filter(
-                    slot=assignment.slot, volunteer=assignment.volunteer, status=Assignment.Status.PLANNED, locked=True
+                    slot=assignment.slot,
+                    volunteer=assignment.volunteer,
+                    status=Assignment.Status.PLANNED,
+                    locked=True,
                 ).exists()
             )
 
@@ -66,15 +71,23 @@ class RosterTest(VolunteerWorld):
     def test_a_volunteer_removed_mid_week_has_their_shifts_offered_again_and_resolved(self):
         _result, roster = self.solve()
         mid_week = at(3, 12)
-        leaving = Assignment.objects.filter(slot__roster=roster, slot__starts_at__gt=mid_week).first().volunteer
-        released = services.volunteer_remove(scope=self.street_officer.scope, actor=SETUP, volunteer=leaving, now=mid_week)
+        leaving = (
+            Assignment.objects.filter(slot__roster=roster, slot__starts_at__gt=mid_week).first().volunteer
+        )
+        released = services.volunteer_remove(
+            scope=self.street_officer.scope, actor=SETUP, volunteer=leaving, now=mid_week
+        )
         self.assertTrue(released)
         roster.refresh_from_db()
         self.assertEqual(roster.solve_status, Roster.SolveStatus.REQUESTED)
         services.roster_solve_run(roster=roster, now=mid_week, time_limit_s=10)
         future = Slot.objects.filter(roster=roster, starts_at__gt=mid_week, status=Slot.Status.ACTIVE)
         for slot in future:
-            names = set(slot.assignments.filter(status=Assignment.Status.PLANNED).values_list("volunteer_id", flat=True))
+            names = set(
+                slot.assignments.filter(status=Assignment.Status.PLANNED).values_list(
+                    "volunteer_id", flat=True
+                )
+            )
             self.assertEqual(len(names), slot.needed, slot)
             self.assertNotIn(leaving.id, names)
 
@@ -84,16 +97,22 @@ class RosterTest(VolunteerWorld):
             volunteer.save()
         result, roster = self.solve()
         self.assertEqual(result.uncovered_count, 28 - 7)
-        reasons = {s.uncovered_reason.get("why") for s in Slot.objects.filter(roster=roster) if s.uncovered_reason}
+        reasons = {
+            s.uncovered_reason.get("why") for s in Slot.objects.filter(roster=roster) if s.uncovered_reason
+        }
         self.assertEqual(reasons, {"everybody_at_limit"})
 
     def test_a_volunteer_not_green_or_with_a_fever_is_not_rostered(self):
         from gatehouse.people.services import resident_health_colour_set
 
         sick = self.make_volunteer(self.nb_a, "王芳志愿", hours=40, days=range(7), resident=self.wang_fang)
-        resident_health_colour_set(actor=SETUP, resident=self.wang_fang, colour="red", reason="officer_decision", note="密接")
+        resident_health_colour_set(
+            actor=SETUP, resident=self.wang_fang, colour="red", reason="officer_decision", note="密接"
+        )
         feverish = self.team[1]
-        services.volunteer_fever_declare(volunteer=feverish, temperature=Decimal("38.1"), now=BEFORE_WEEK, actor=SETUP)
+        services.volunteer_fever_declare(
+            volunteer=feverish, temperature=Decimal("38.1"), now=BEFORE_WEEK, actor=SETUP
+        )
         _result, roster = self.solve()
         on_roster = set(Assignment.objects.filter(slot__roster=roster).values_list("volunteer_id", flat=True))
         self.assertNotIn(sick.id, on_roster)
@@ -102,10 +121,16 @@ class RosterTest(VolunteerWorld):
         self.assertEqual(roster.solve_report["ineligible"], {"health_colour": 1, "fever": 1})
 
     def test_the_worker_claims_a_requested_solve_once(self):
-        services.roster_solve_request(scope=self.street_officer.scope, actor=SETUP, street=self.street_s1, week=WEEK, now=BEFORE_WEEK)
+        services.roster_solve_request(
+            scope=self.street_officer.scope, actor=SETUP, street=self.street_s1, week=WEEK, now=BEFORE_WEEK
+        )
         with self.assertRaises(ValidationError):
             services.roster_solve_request(
-                scope=self.street_officer.scope, actor=SETUP, street=self.street_s1, week=WEEK, now=BEFORE_WEEK
+                scope=self.street_officer.scope,
+                actor=SETUP,
+                street=self.street_s1,
+                week=WEEK,
+                now=BEFORE_WEEK,
             )
         self.assertEqual(services.rosters_solve_requested(BEFORE_WEEK, time_limit_s=5), 1)
         self.assertEqual(services.rosters_solve_requested(BEFORE_WEEK, time_limit_s=5), 0)
@@ -136,7 +161,11 @@ class RosterTest(VolunteerWorld):
             self.assertIn("volunteer", caught.exception.message_dict)
         with self.assertRaises(ValidationError):
             services.assignment_assign(
-                scope=self.street_officer.scope, actor=SETUP, slot=slot, volunteer=self.other_street, now=BEFORE_WEEK
+                scope=self.street_officer.scope,
+                actor=SETUP,
+                slot=slot,
+                volunteer=self.other_street,
+                now=BEFORE_WEEK,
             )
 
 
@@ -157,11 +186,21 @@ class AvailabilityTest(VolunteerWorld):
     def test_a_night_window_wraps_past_sunday(self):
         volunteer = self.make_volunteer(self.nb_a, "夜猫", hours=16, days=[])
         services.availability_add(
-            scope=self.worker_a.scope, actor=SETUP, volunteer=volunteer, weekday=6, starts_at=dt.time(22), ends_at=dt.time(6)
+            scope=self.worker_a.scope,
+            actor=SETUP,
+            volunteer=volunteer,
+            weekday=6,
+            starts_at=dt.time(22),
+            ends_at=dt.time(6),
         )
         with self.assertRaises(ValidationError):
             services.availability_add(
-                scope=self.worker_a.scope, actor=SETUP, volunteer=volunteer, weekday=0, starts_at=dt.time(1), ends_at=dt.time(3)
+                scope=self.worker_a.scope,
+                actor=SETUP,
+                volunteer=volunteer,
+                weekday=0,
+                starts_at=dt.time(1),
+                ends_at=dt.time(3),
             )
 
     def test_impossible_limits_are_refused(self):
@@ -175,7 +214,11 @@ class AvailabilityTest(VolunteerWorld):
     def test_an_organisation_member_needs_an_organisation(self):
         with self.assertRaises(ValidationError) as caught:
             services.volunteer_register(
-                scope=self.worker_a.scope, actor=SETUP, neighbourhood=self.nb_a, name="某人", kind="organisation_member"
+                scope=self.worker_a.scope,
+                actor=SETUP,
+                neighbourhood=self.nb_a,
+                name="某人",
+                kind="organisation_member",
             )
         self.assertIn("organisation", caught.exception.message_dict)
 
@@ -197,13 +240,18 @@ class CheckInTest(VolunteerWorld):
         self.result, self.roster = self.solve()
         self.me = self.team[0]
         self.mine = (
-            Assignment.objects.filter(volunteer=self.me, status="planned").select_related("slot").order_by("slot__starts_at")
+            Assignment.objects.filter(volunteer=self.me, status="planned")
+            .select_related("slot")
+            .order_by("slot__starts_at")
         )
 
     def test_it_checks_in_at_the_right_gate_and_out(self):
         first = self.mine.first()
         outcome = services.shift_check_in(
-            volunteer=self.me, gate=self.gate_a1, temperature="36.6", now=first.slot.starts_at - dt.timedelta(minutes=5)
+            volunteer=self.me,
+            gate=self.gate_a1,
+            temperature="36.6",
+            now=first.slot.starts_at - dt.timedelta(minutes=5),
         )
         self.assertTrue(outcome.ok, outcome.message)
         first.refresh_from_db()
@@ -217,14 +265,19 @@ class CheckInTest(VolunteerWorld):
         first = self.mine.first()
         with self.assertRaises(ValidationError) as caught:
             services.shift_check_in(
-                volunteer=self.me, gate=self.gate_a1, temperature="36.6", now=first.slot.starts_at - dt.timedelta(hours=2)
+                volunteer=self.me,
+                gate=self.gate_a1,
+                temperature="36.6",
+                now=first.slot.starts_at - dt.timedelta(hours=2),
             )
         self.assertIn("check in from", caught.exception.message_dict["gate"][0])
 
     def test_the_wrong_gate_is_named(self):
         first = self.mine.first()
         with self.assertRaises(ValidationError) as caught:
-            services.shift_check_in(volunteer=self.me, gate=self.gate_b1, temperature="36.6", now=first.slot.starts_at)
+            services.shift_check_in(
+                volunteer=self.me, gate=self.gate_b1, temperature="36.6", now=first.slot.starts_at
+            )
         self.assertIn("Wrong gate", caught.exception.message_dict["gate"][0])
 
     def test_a_fever_stops_the_shift_and_raises_an_alert(self):
@@ -236,13 +289,22 @@ class CheckInTest(VolunteerWorld):
         self.assertFalse(outcome.ok)
         self.me.refresh_from_db()
         self.assertIsNotNone(self.me.fever_at)
-        self.assertFalse(Assignment.objects.filter(volunteer=self.me, status="planned", checked_in_at__isnull=True, slot__starts_at__gt=first.slot.starts_at).exists())
+        self.assertFalse(
+            Assignment.objects.filter(
+                volunteer=self.me,
+                status="planned",
+                checked_in_at__isnull=True,
+                slot__starts_at__gt=first.slot.starts_at,
+            ).exists()
+        )
         self.assertTrue(Alert.objects.filter(kind=Alert.Kind.GATE_FEVER, neighbourhood=self.nb_a).exists())
 
     def test_a_silly_temperature_is_refused(self):
         for value in ("abc", "45", "30.2", "NaN"):
             with self.assertRaises(ValidationError) as caught:
-                services.shift_check_in(volunteer=self.me, gate=self.gate_a1, temperature=value, now=BEFORE_WEEK)
+                services.shift_check_in(
+                    volunteer=self.me, gate=self.gate_a1, temperature=value, now=BEFORE_WEEK
+                )
             self.assertIn("temperature", caught.exception.message_dict)
 
 
@@ -265,7 +327,9 @@ class DeadlineJobsTest(VolunteerWorld):
         _result, roster = self.solve()
         slot = Slot.objects.get(roster=roster, period=0)
         volunteer = slot.assignments.get(status="planned").volunteer
-        services.shift_check_in(volunteer=volunteer, gate=self.gate_a1, temperature="36.5", now=slot.starts_at)
+        services.shift_check_in(
+            volunteer=volunteer, gate=self.gate_a1, temperature="36.5", now=slot.starts_at
+        )
         self.assertEqual(services.slots_uncovered_alert(slot.starts_at + dt.timedelta(minutes=30)), 0)
         self.assertFalse(Alert.objects.filter(kind=Alert.Kind.GATE_UNCOVERED).exists())
 
@@ -282,10 +346,14 @@ class DeadlineJobsTest(VolunteerWorld):
         slot = Slot.objects.get(roster=roster, route=route, period=0)
         walker = slot.assignments.get(status="planned").volunteer
         first, second, _third = route.checkpoints.all()
-        scan = services.patrol_scan(volunteer=walker, checkpoint=first, now=slot.starts_at + dt.timedelta(minutes=5))
+        scan = services.patrol_scan(
+            volunteer=walker, checkpoint=first, now=slot.starts_at + dt.timedelta(minutes=5)
+        )
         self.assertTrue(scan.ok)
         self.assertEqual(services.patrol_rounds_check(slot.starts_at + dt.timedelta(minutes=61)), 1)
-        late = services.patrol_scan(volunteer=walker, checkpoint=second, now=slot.starts_at + dt.timedelta(minutes=90))
+        late = services.patrol_scan(
+            volunteer=walker, checkpoint=second, now=slot.starts_at + dt.timedelta(minutes=90)
+        )
         self.assertIn("late", late.message)
         slot.refresh_from_db()
         self.assertEqual((slot.round_result["missed"], slot.round_result["late"]), (2, 0))
@@ -293,11 +361,15 @@ class DeadlineJobsTest(VolunteerWorld):
         # a tag of the route is refused to someone not on patrol
         other = next(v for v in self.team if v != walker)
         with self.assertRaises(ValidationError):
-            services.patrol_scan(volunteer=other, checkpoint=first, now=slot.starts_at + dt.timedelta(minutes=5))
+            services.patrol_scan(
+                volunteer=other, checkpoint=first, now=slot.starts_at + dt.timedelta(minutes=5)
+            )
 
     def test_removed_volunteers_stay_off(self):
         volunteer = self.team[5]
-        services.volunteer_remove(scope=self.worker_a.scope, actor=SETUP, volunteer=volunteer, now=BEFORE_WEEK)
+        services.volunteer_remove(
+            scope=self.worker_a.scope, actor=SETUP, volunteer=volunteer, now=BEFORE_WEEK
+        )
         self.assertEqual(Volunteer.objects.get(id=volunteer.id).status, Volunteer.Status.REMOVED)
         _result, roster = self.solve()
         self.assertFalse(Assignment.objects.filter(slot__roster=roster, volunteer=volunteer).exists())
