@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import ConfigDict, Field
 
@@ -191,7 +191,7 @@ def volunteer_list(request: HttpRequest) -> object:
 
 
 @router.post("", response={201: VolunteerOut})
-def volunteer_register(request: HttpRequest, payload: VolunteerIn) -> tuple[int, Volunteer]:
+def volunteer_register(request: HttpRequest, payload: VolunteerIn) -> Status:
     scope = scope_of(request)
     neighbourhood = selectors.neighbourhood_get(scope=scope, neighbourhood_id=payload.neighbourhood_id)
     organisation = (
@@ -219,7 +219,7 @@ def volunteer_register(request: HttpRequest, payload: VolunteerIn) -> tuple[int,
         trained_on=payload.trained_on,
         resident=resident,
     )
-    return 201, volunteer
+    return Status(201, volunteer)
 
 
 @router.get("/{volunteer_id}", response=VolunteerOut)
@@ -250,7 +250,7 @@ def volunteer_remove(request: HttpRequest, volunteer_id: uuid.UUID) -> dict[str,
 @router.post("/{volunteer_id}/availability", response={201: WindowOut})
 def availability_add(
     request: HttpRequest, volunteer_id: uuid.UUID, payload: WindowIn
-) -> tuple[int, Availability]:
+) -> Status:
     scope = scope_of(request)
     volunteer = selectors.volunteer_get(scope=scope, volunteer_id=volunteer_id)
     window = services.availability_add(
@@ -261,13 +261,13 @@ def availability_add(
         starts_at=payload.starts_at,
         ends_at=payload.ends_at,
     )
-    return 201, window
+    return Status(201, window)
 
 
 @router.post("/{volunteer_id}/dates-off", response={201: DateOffOut})
 def date_off_add(
     request: HttpRequest, volunteer_id: uuid.UUID, payload: DateOffIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status:
     scope = scope_of(request)
     volunteer = selectors.volunteer_get(scope=scope, volunteer_id=volunteer_id)
     day_off, released = services.date_off_add(
@@ -277,7 +277,7 @@ def date_off_add(
         date=payload.date,
         note=payload.note,
     )
-    return 201, {"date": day_off.date, "released_shifts": len(released)}
+    return Status(201, {"date": day_off.date, "released_shifts": len(released)})
 
 
 def _roster_out(scope: Any, street: Any, week: dt.date, roster: Roster | None) -> dict[str, Any]:
@@ -312,13 +312,13 @@ def roster_detail(request: HttpRequest, street_id: uuid.UUID, week: dt.date) -> 
 
 
 @router.post("/rosters/{street_id}/{week}/solve", response={202: RosterOut})
-def roster_solve(request: HttpRequest, street_id: uuid.UUID, week: dt.date) -> tuple[int, dict[str, Any]]:
+def roster_solve(request: HttpRequest, street_id: uuid.UUID, week: dt.date) -> Status:
     scope = scope_of(request)
     street = selectors.street_get(scope=scope, street_id=street_id)
     roster = services.roster_solve_request(
         scope=scope, actor=actor_from_request(request), street=street, week=week
     )
-    return 202, _roster_out(scope, street, week, roster)
+    return Status(202, _roster_out(scope, street, week, roster))
 
 
 @router.post("/assignments/{assignment_id}/lock", response=AssignmentOut)

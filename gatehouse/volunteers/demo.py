@@ -25,7 +25,7 @@ from gatehouse.people.models import HealthColour, Resident
 from gatehouse.places.models import Compound, CompoundClass, Gate, Street
 from gatehouse.volunteers import periods as P
 from gatehouse.volunteers import services
-from gatehouse.volunteers.models import Assignment, Availability, Organisation, Skill, Slot, Volunteer
+from gatehouse.volunteers.models import Assignment, Availability, Skill, Slot, Volunteer
 
 logger = logging.getLogger("gatehouse.volunteers")
 SEED = Actor(user_id=None, label="demo seed", role="system")
