@@ -191,7 +191,7 @@ def volunteer_list(request: HttpRequest) -> object:
 
 
 @router.post("", response={201: VolunteerOut})
-def volunteer_register(request: HttpRequest, payload: VolunteerIn) -> Status:
+def volunteer_register(request: HttpRequest, payload: VolunteerIn) -> Status[Volunteer]:
     scope = scope_of(request)
     neighbourhood = selectors.neighbourhood_get(scope=scope, neighbourhood_id=payload.neighbourhood_id)
     organisation = (
@@ -250,7 +250,7 @@ def volunteer_remove(request: HttpRequest, volunteer_id: uuid.UUID) -> dict[str,
 @router.post("/{volunteer_id}/availability", response={201: WindowOut})
 def availability_add(
     request: HttpRequest, volunteer_id: uuid.UUID, payload: WindowIn
-) -> Status:
+) -> Status[Availability]:
     scope = scope_of(request)
     volunteer = selectors.volunteer_get(scope=scope, volunteer_id=volunteer_id)
     window = services.availability_add(
@@ -265,9 +265,7 @@ def availability_add(
 
 
 @router.post("/{volunteer_id}/dates-off", response={201: DateOffOut})
-def date_off_add(
-    request: HttpRequest, volunteer_id: uuid.UUID, payload: DateOffIn
-) -> Status:
+def date_off_add(request: HttpRequest, volunteer_id: uuid.UUID, payload: DateOffIn) -> Status[dict[str, Any]]:
     scope = scope_of(request)
     volunteer = selectors.volunteer_get(scope=scope, volunteer_id=volunteer_id)
     day_off, released = services.date_off_add(
@@ -312,7 +310,7 @@ def roster_detail(request: HttpRequest, street_id: uuid.UUID, week: dt.date) -> 
 
 
 @router.post("/rosters/{street_id}/{week}/solve", response={202: RosterOut})
-def roster_solve(request: HttpRequest, street_id: uuid.UUID, week: dt.date) -> Status:
+def roster_solve(request: HttpRequest, street_id: uuid.UUID, week: dt.date) -> Status[dict[str, Any]]:
     scope = scope_of(request)
     street = selectors.street_get(scope=scope, street_id=street_id)
     roster = services.roster_solve_request(

@@ -8,7 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from gatehouse.volunteers.models import Availability, PatrolRoute, Skill, Volunteer
+from gatehouse.places.models import Compound, Neighbourhood
+from gatehouse.volunteers.models import Availability, Organisation, PatrolRoute, Skill, Volunteer
 
 
 def apply_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
@@ -25,9 +26,13 @@ class VolunteerForm(forms.Form):
     phone = forms.CharField(
         label=_("Phone"), max_length=32, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"})
     )
-    neighbourhood = forms.ModelChoiceField(label=_("Neighbourhood"), queryset=None)  # type: ignore[arg-type]
+    neighbourhood: forms.ModelChoiceField[Neighbourhood] = forms.ModelChoiceField(
+        label=_("Neighbourhood"), queryset=Neighbourhood.objects.none()
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=Volunteer.Kind.choices)
-    organisation = forms.ModelChoiceField(label=_("Organisation"), queryset=None, required=False)  # type: ignore[arg-type]
+    organisation: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none(), required=False
+    )
     skills = forms.MultipleChoiceField(
         label=_("Skills"), choices=Skill.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -76,7 +81,9 @@ class StaffingForm(forms.Form):
 
 
 class RouteForm(forms.Form):
-    compound = forms.ModelChoiceField(label=_("Compound"), queryset=None)  # type: ignore[arg-type]
+    compound: forms.ModelChoiceField[Compound] = forms.ModelChoiceField(
+        label=_("Compound"), queryset=Compound.objects.none()
+    )
     name = forms.CharField(label=_("Name"), max_length=60)
     every_hours = forms.TypedChoiceField(
         label=_("How often"), choices=PatrolRoute.Every.choices, coerce=int, initial=4
@@ -111,7 +118,9 @@ class CheckInForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    volunteer = forms.ModelChoiceField(label=_("Volunteer"), queryset=None)  # type: ignore[arg-type]
+    volunteer: forms.ModelChoiceField[Volunteer] = forms.ModelChoiceField(
+        label=_("Volunteer"), queryset=Volunteer.objects.none()
+    )
 
     def __init__(self, *args: Any, volunteers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

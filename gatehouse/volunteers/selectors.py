@@ -293,13 +293,13 @@ def coverage(
         key = f"g{slot.gate_id}" if slot.gate_id else f"r{slot.route_id}"
         if key not in rows_by_post:
             rows_by_post[key] = Row(
-                label=slot.gate.name if slot.gate else slot.route.name,  # type: ignore[union-attr]
+                label=str(slot.gate.name if slot.gate else slot.route.name if slot.route else ""),
                 kind="gate" if slot.gate_id else "route",
                 compound=slot.compound.name,
                 cells=[Cell(None) for _ in range(P.PERIODS)],
             )
-        assigned = min(slot.assigned_n, slot.needed)  # type: ignore[attr-defined]
-        rows_by_post[key].cells[slot.period] = Cell(slot, slot.needed, assigned, slot.checked_n)  # type: ignore[attr-defined]
+        assigned = min(slot.assigned_n, slot.needed)
+        rows_by_post[key].cells[slot.period] = Cell(slot, slot.needed, assigned, slot.checked_n)
         day = P.day_index(slot.period)
         needed_by_day[day] += slot.needed * P.PERIOD_HOURS
         covered_by_day[day] += assigned * P.PERIOD_HOURS
@@ -414,6 +414,6 @@ def open_shifts(*, volunteer: Volunteer, now: dt.datetime, limit: int = 20) -> l
         .annotate(filled=Count("assignments", filter=Q(assignments__status=Assignment.Status.PLANNED)))
         .order_by("starts_at")
     )
-    short = [s for s in slots[:2000] if s.filled < s.needed]  # type: ignore[attr-defined]
+    short: list[Slot] = [s for s in slots[:2000] if s.filled < s.needed]
     short.sort(key=lambda s: (s.neighbourhood_id != volunteer.neighbourhood_id, s.starts_at))
     return short[:limit]

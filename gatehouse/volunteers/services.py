@@ -890,9 +890,8 @@ def _sync_slots(
     for key, slot in existing.items():
         if key in demand.needed or slot.status != Slot.Status.ACTIVE or slot.starts_at <= now:
             continue
-        reason = (
-            "gate_sealed" if slot.gate_id and slot.gate.status == Gate.Status.SEALED else "no_longer_needed"
-        )
+        sealed = slot.gate is not None and slot.gate.status == Gate.Status.SEALED
+        reason = "gate_sealed" if sealed else "no_longer_needed"
         slot.status, slot.cancel_reason = Slot.Status.CANCELLED, reason
         slot.check_due_at = slot.round_due_at = None
         slot.save(update_fields=["status", "cancel_reason", "check_due_at", "round_due_at", "updated_at"])
@@ -949,7 +948,8 @@ def roster_build(roster: Roster, now: dt.datetime) -> Built:
             slot__in=[s.id for s in active], status=Assignment.Status.PLANNED
         ).select_related("slot")
     )
-    locks, previous = [], []
+    locks: list[tuple[str, str]] = []
+    previous: list[tuple[str, str]] = []
     for assignment in planned:
         pair = (str(assignment.volunteer_id), str(assignment.slot_id))
         if pair[0] not in volunteers:
@@ -1359,11 +1359,11 @@ def _run_of(first: Assignment) -> list[Assignment]:
     rows = list(
         Assignment.objects.select_related("slot")
         .filter(
+            Q(slot__gate_id=first.slot.gate_id) if first.slot.gate_id else Q(slot__gate__isnull=True),
+            Q(slot__route_id=first.slot.route_id) if first.slot.route_id else Q(slot__route__isnull=True),
             volunteer_id=first.volunteer_id,
             status=Assignment.Status.PLANNED,
             slot__roster_id=first.slot.roster_id,
-            slot__gate_id=first.slot.gate_id,
-            slot__route_id=first.slot.route_id,
             slot__period__gte=first.slot.period,
             slot__period__lte=first.slot.period + P.MAX_CONSECUTIVE,
         )

@@ -27,6 +27,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -361,11 +362,11 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
     def on_solution_callback(self) -> None:
         with self.lock:
             self.solutions += 1
-            objective = self.ObjectiveValue()
+            objective = self.objective_value
             if self.objective is None or objective < self.objective - 0.5:
                 self.last_improvement = time.perf_counter()
             self.objective = objective
-            self.uncovered = int(self.Value(self.uncovered_expr))
+            self.uncovered = int(self.value(self.uncovered_expr))
 
     def stalled(self) -> bool:
         with self.lock:
@@ -414,7 +415,7 @@ def solve(
         )
     neighbourhoods = sorted({n for n, _ in demand})
     periods_with_demand = sorted({t for _, t in demand})
-    demand_at = defaultdict(int)
+    demand_at: dict[int, int] = defaultdict(int)
     for (_n, t), d in demand.items():
         demand_at[t] += d
 
@@ -424,7 +425,7 @@ def solve(
         own = locked_periods[person.id]
         for t in person.available:
             if t >= instance.frozen_before and demand_at[t] > 0 and t not in own:
-                works[(person.id, t)] = model.NewBoolVar(f"w_{person.id}_{t}")
+                works[(person.id, t)] = model.new_bool_var(f"w_{person.id}_{t}")
 
     def state(person: Person, t: int) -> cp_model.IntVar | int:
         if t in locked_periods[person.id] or t in person.prior:
@@ -439,7 +440,7 @@ def solve(
             continue
         limit = person.max_hours // PERIOD_HOURS - locked_n
         if mine:
-            model.Add(sum(mine) <= max(0, limit))
+            model.add(sum(mine) <= max(0, limit))
         load_exprs[person.id] = sum(mine) + locked_n
         # Shift length and rest: no run longer than MAX_CONSECUTIVE, no gap shorter than REST_PERIODS.
         for t in range(-2, PERIODS):
@@ -448,7 +449,7 @@ def solve(
             constants = sum(v for v in window if isinstance(v, int))
             if variables and len(variables) + constants > MAX_CONSECUTIVE:
                 # Locks that already break the rule are reported by verify(); never make it infeasible.
-                model.Add(sum(variables) <= max(0, MAX_CONSECUTIVE - constants))
+                model.add(sum(variables) <= max(0, MAX_CONSECUTIVE - constants))
             for gap in range(2, REST_PERIODS + 1):
                 a, b, c = state(person, t), state(person, t + 1), state(person, t + gap)
                 # a shift ending at t (a and not b) forbids working at t + gap
@@ -458,13 +459,13 @@ def solve(
                     continue
                 literals = []
                 if not isinstance(a, int):
-                    literals.append(a.Not())
+                    literals.append(a.negated())
                 if not isinstance(b, int):
                     literals.append(b)
                 if not isinstance(c, int):
-                    literals.append(c.Not())
+                    literals.append(c.negated())
                 if literals:  # all constants: locks that break the rule, reported by verify()
-                    model.AddBoolOr(literals)
+                    model.add_bool_or(literals)
 
     # Coverage: per neighbourhood and period, people at home + people from elsewhere + uncovered = demand.
     home_workers: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
@@ -483,16 +484,16 @@ def solve(
             need = demand.get((n, t), 0)
             if not locals_ and not need:
                 continue
-            stay[(n, t)] = model.NewIntVar(0, min(len(locals_), need), f"stay_{n}_{t}")
-            leave[(n, t)] = model.NewIntVar(0, len(locals_), f"leave_{n}_{t}")
-            model.Add(sum(locals_) == stay[(n, t)] + leave[(n, t)])
+            stay[(n, t)] = model.new_int_var(0, min(len(locals_), need), f"stay_{n}_{t}")
+            leave[(n, t)] = model.new_int_var(0, len(locals_), f"leave_{n}_{t}")
+            model.add(sum(locals_) == stay[(n, t)] + leave[(n, t)])
             leaving_total.append(leave[(n, t)])
             if need:
-                arrive[(n, t)] = model.NewIntVar(0, need, f"arrive_{n}_{t}")
-                short[(n, t)] = model.NewIntVar(0, need, f"short_{n}_{t}")
-                model.Add(stay[(n, t)] + arrive[(n, t)] + short[(n, t)] == need)
+                arrive[(n, t)] = model.new_int_var(0, need, f"arrive_{n}_{t}")
+                short[(n, t)] = model.new_int_var(0, need, f"short_{n}_{t}")
+                model.add(stay[(n, t)] + arrive[(n, t)] + short[(n, t)] == need)
                 arriving_total.append(arrive[(n, t)])
-        model.Add(sum(arriving_total) == sum(leaving_total))
+        model.add(sum(arriving_total) == sum(leaving_total))
 
     # Fairness: everyone near their fair share of the week's work, and the busiest as light as possible.
     capacity = {}
@@ -511,27 +512,27 @@ def solve(
         greedy = plain
     deviations = []
     top = max(capacity.values(), default=0)
-    max_load = model.NewIntVar(0, max(top, PERIODS), "max_load")
+    max_load = model.new_int_var(0, max(top, PERIODS), "max_load")
     # The least-loaded among those who could take a full share: what the spread is measured from.
-    min_load = model.NewIntVar(0, max(top, PERIODS), "min_load")
+    min_load = model.new_int_var(0, max(top, PERIODS), "min_load")
     for person_id, expr in load_exprs.items():
         lo, hi = targets[person_id]
-        dev = model.NewIntVar(0, PERIODS, f"dev_{person_id}")
-        model.Add(dev >= expr - hi)
-        model.Add(dev >= lo - expr)
+        dev = model.new_int_var(0, PERIODS, f"dev_{person_id}")
+        model.add(dev >= expr - hi)
+        model.add(dev >= lo - expr)
         deviations.append(dev)
-        model.Add(max_load >= expr)
+        model.add(max_load >= expr)
         if capacity[person_id] >= lo:
-            model.Add(min_load <= expr)
+            model.add(min_load <= expr)
 
     previous_kept = []
     for person_id, slot_id in instance.previous:
-        slot = slots.get(slot_id)
-        if slot is not None and (person_id, slot.period) in works:
-            previous_kept.append(works[(person_id, slot.period)])
+        known = slots.get(slot_id)
+        if known is not None and (person_id, known.period) in works:
+            previous_kept.append(works[(person_id, known.period)])
 
-    uncovered_expr = sum(short.values())
-    model.Minimize(
+    uncovered_expr = cp_model.LinearExpr.sum(list(short.values()))
+    model.minimize(
         W_UNCOVERED * uncovered_expr
         + W_DEVIATION * sum(deviations)
         + W_MAX_LOAD * (max_load - min_load)
@@ -558,24 +559,24 @@ def solve(
             away[(home, slot.period)] += 1
             came[(there, slot.period)] += 1
     for key, var in works.items():
-        model.AddHint(var, 1 if key in greedy_works else 0)
+        model.add_hint(var, 1 if key in greedy_works else 0)
     for key, var in stay.items():
-        model.AddHint(var, at_home[key])
+        model.add_hint(var, at_home[key])
     for key, var in leave.items():
-        model.AddHint(var, away[key])
+        model.add_hint(var, away[key])
     for key, var in arrive.items():
-        model.AddHint(var, came[key])
+        model.add_hint(var, came[key])
     for key, var in short.items():
-        model.AddHint(var, demand[key] - at_home[key] - came[key])
+        model.add_hint(var, demand[key] - at_home[key] - came[key])
     greedy_periods = {p: len(locked_periods[p]) for p in load_exprs}
     for person_id, _t in greedy_works:
         greedy_periods[person_id] = greedy_periods.get(person_id, 0) + 1
     for person_id, dev in zip(load_exprs, deviations, strict=True):
         lo, hi = targets[person_id]
         value = greedy_periods.get(person_id, 0)
-        model.AddHint(dev, max(0, value - hi, lo - value))
-    model.AddHint(max_load, max(greedy_periods.values(), default=0))
-    model.AddHint(
+        model.add_hint(dev, max(0, value - hi, lo - value))
+    model.add_hint(max_load, max(greedy_periods.values(), default=0))
+    model.add_hint(
         min_load,
         min(
             (v for p, v in greedy_periods.items() if capacity[p] >= targets[p][0]),
@@ -589,17 +590,17 @@ def solve(
     solver.parameters.random_seed = seed
     floor = max(0, sum(demand.values()) - _capacity_bound(instance, demand, works))
     watcher = _Watcher(uncovered_expr, stall_s=max(3.0, time_limit_s / 8), floor=floor)
-    outcome: dict[str, int] = {}
+    outcome: dict[str, Any] = {}
 
     def run() -> None:
-        outcome["status"] = solver.Solve(model, watcher)
+        outcome["status"] = solver.solve(model, watcher)
 
     thread = threading.Thread(target=run, name="roster-cp-sat", daemon=True)
     thread.start()
     while thread.is_alive():
         thread.join(timeout=1.0)
         if watcher.stalled():
-            solver.StopSearch()
+            solver.stop_search()
         if on_progress is not None and thread.is_alive():
             on_progress(
                 Progress(
@@ -615,16 +616,16 @@ def solve(
         greedy.wall_s = time.perf_counter() - started
         return greedy
 
-    working = {key for key, var in works.items() if solver.Value(var)}
-    leaving = {key: solver.Value(var) for key, var in leave.items()}
-    arriving = {key: solver.Value(var) for key, var in arrive.items()}
+    working = {key for key, var in works.items() if solver.value(var)}
+    leaving = {key: solver.value(var) for key, var in leave.items()}
+    arriving = {key: solver.value(var) for key, var in arrive.items()}
     assignments = _place(instance, working, leaving, arriving, locked_fill)
     result = Result(
         assignments=assignments,
         uncovered=explain_uncovered(instance, assignments),
         status="optimal" if status == cp_model.OPTIMAL else "feasible",
         wall_s=time.perf_counter() - started,
-        objective=solver.ObjectiveValue(),
+        objective=solver.objective_value,
         loads_h=_loads(instance, assignments),
     )
     if result.uncovered_count > greedy.uncovered_count:  # pragma: no cover - the hint makes this rare

@@ -85,9 +85,16 @@ def index(request: HttpRequest) -> HttpResponse:
     volunteers = selectors.volunteer_list(scope=scope)
     if query:
         volunteers = volunteers.filter(name__contains=query)
-    rows = [{"volunteer": v, "why_not": services.ineligible_reason(v)} for v in volunteers[:500]]
-    for row in rows:
-        row["why_not_label"] = services.ineligible_label(row["why_not"]) if row["why_not"] else ""
+    rows = []
+    for volunteer in volunteers[:500]:
+        why_not = services.ineligible_reason(volunteer)
+        rows.append(
+            {
+                "volunteer": volunteer,
+                "why_not": why_not,
+                "why_not_label": services.ineligible_label(why_not) if why_not else "",
+            }
+        )
     return render(
         request,
         "volunteers/index.html",
@@ -221,11 +228,11 @@ def volunteer_action(request: HttpRequest, volunteer_id: Any, action: str) -> Ht
             )
             services.availability_remove(scope=scope, actor=actor, window=window)
         elif action == "date_off_add":
-            form = DateOffForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError(form.errors.as_data())
+            day_form = DateOffForm(request.POST)
+            if not day_form.is_valid():
+                raise ValidationError(day_form.errors.as_data())
             _off, released = services.date_off_add(
-                scope=scope, actor=actor, volunteer=volunteer, **form.cleaned_data
+                scope=scope, actor=actor, volunteer=volunteer, **day_form.cleaned_data
             )
             messages.success(request, _("Day off added; %(n)s shifts offered again.") % {"n": len(released)})
         elif action == "date_off_delete":
@@ -242,11 +249,11 @@ def volunteer_action(request: HttpRequest, volunteer_id: Any, action: str) -> Ht
             services.volunteer_fever_clear(scope=scope, actor=actor, volunteer=volunteer)
             messages.success(request, _("Fever cleared; the volunteer may be rostered again."))
         elif action == "account":
-            form = AccountForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError(form.errors.as_data())
+            account_form = AccountForm(request.POST)
+            if not account_form.is_valid():
+                raise ValidationError(account_form.errors.as_data())
             services.volunteer_account_create(
-                scope=scope, actor=actor, volunteer=volunteer, **form.cleaned_data
+                scope=scope, actor=actor, volunteer=volunteer, **account_form.cleaned_data
             )
             messages.success(request, _("Phone login created."))
         else:

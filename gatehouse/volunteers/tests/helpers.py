@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import translation
 
+from gatehouse.accounts.models import User
 from gatehouse.places.models import Gate, Neighbourhood
 from gatehouse.testing import SETUP, BaseTestCase
 from gatehouse.volunteers import periods as P
@@ -25,6 +26,11 @@ def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
 class VolunteerWorld(BaseTestCase):
     """Street S1 with one staffed gate by day (A1 南门, one person 06:00–22:00) and nothing else,
     so a handful of volunteers can cover the week; S2 has its own gate and volunteer."""
+
+    team: list[Volunteer]
+    far: Volunteer
+    other_street: Volunteer
+    vol_user: User
 
     @classmethod
     def setUpTestData(cls) -> None:

@@ -13,13 +13,20 @@ from typing import Any
 
 from django.test import Client
 
+from gatehouse.accounts.models import User
 from gatehouse.testing import SETUP, covers
 from gatehouse.volunteers import qr, services
-from gatehouse.volunteers.models import Assignment, Slot
+from gatehouse.volunteers.models import Assignment, Roster, Slot
 from gatehouse.volunteers.tests.helpers import BEFORE_WEEK, WEEK, VolunteerWorld
 
 
 class AuthWorld(VolunteerWorld):
+    vol_c_user: User
+    roster_s1: Roster
+    roster_s2: Roster
+    assignment_s1: Assignment
+    assignment_s2: Assignment
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
@@ -36,8 +43,8 @@ class AuthWorld(VolunteerWorld):
             services.roster_solve_run(roster=roster, now=BEFORE_WEEK, time_limit_s=5)
         cls.roster_s1 = services.roster_for(street=cls.street_s1, week=WEEK)
         cls.roster_s2 = services.roster_for(street=cls.street_s2, week=WEEK)
-        cls.assignment_s1 = Assignment.objects.filter(slot__roster=cls.roster_s1).order_by("slot__period").first()
-        cls.assignment_s2 = Assignment.objects.filter(slot__roster=cls.roster_s2).order_by("slot__period").first()
+        cls.assignment_s1 = Assignment.objects.filter(slot__roster=cls.roster_s1).earliest("slot__period")
+        cls.assignment_s2 = Assignment.objects.filter(slot__roster=cls.roster_s2).earliest("slot__period")
 
     def call(self, user: Any, method: str, path: str, body: Any = None) -> Any:
         client = self.client_for(user) if user else Client()
@@ -67,7 +74,9 @@ class VolunteerApiTest(AuthWorld):
             self.call(self.street_officer, "GET", f"/api/volunteers/{self.other_street.id}").status_code, 404
         )
         self.assertEqual(self.call(self.worker_a, "GET", f"/api/volunteers/{self.far.id}").status_code, 404)
-        self.assertEqual(self.call(self.command, "GET", f"/api/volunteers/{self.other_street.id}").status_code, 200)
+        self.assertEqual(
+            self.call(self.command, "GET", f"/api/volunteers/{self.other_street.id}").status_code, 200
+        )
 
     @covers("POST /api/volunteers", "PATCH /api/volunteers/{volunteer_id}")
     def test_registering_and_changing_stay_in_reach(self):
@@ -94,26 +103,42 @@ class VolunteerApiTest(AuthWorld):
         mine, theirs = self.team[3], self.other_street
         window = {"weekday": 0, "starts_at": "23:00", "ends_at": "05:00"}
         self.assertEqual(
-            self.call(self.street_officer, "POST", f"/api/volunteers/{theirs.id}/availability", window).status_code,
+            self.call(
+                self.street_officer, "POST", f"/api/volunteers/{theirs.id}/availability", window
+            ).status_code,
             404,
         )
-        overlap = self.call(self.worker_a, "POST", f"/api/volunteers/{mine.id}/availability", {**window, "starts_at": "20:00"})
+        overlap = self.call(
+            self.worker_a, "POST", f"/api/volunteers/{mine.id}/availability", {**window, "starts_at": "20:00"}
+        )
         self.assertEqual(overlap.status_code, 422)
         self.assertIn("overlaps", overlap.json()["errors"][0]["message"])
         self.assertEqual(
-            self.call(self.worker_a, "POST", f"/api/volunteers/{mine.id}/availability", window).status_code, 201
+            self.call(self.worker_a, "POST", f"/api/volunteers/{mine.id}/availability", window).status_code,
+            201,
         )
         day = {"date": "2099-03-04"}
-        self.assertEqual(self.call(self.worker_b, "POST", f"/api/volunteers/{mine.id}/dates-off", day).status_code, 404)
-        self.assertEqual(self.call(self.worker_a, "POST", f"/api/volunteers/{mine.id}/dates-off", day).status_code, 201)
-        self.assertEqual(self.call(self.vol_user, "POST", f"/api/volunteers/{mine.id}/remove").status_code, 404)
-        self.assertEqual(self.call(self.street_officer, "POST", f"/api/volunteers/{theirs.id}/remove").status_code, 404)
+        self.assertEqual(
+            self.call(self.worker_b, "POST", f"/api/volunteers/{mine.id}/dates-off", day).status_code, 404
+        )
+        self.assertEqual(
+            self.call(self.worker_a, "POST", f"/api/volunteers/{mine.id}/dates-off", day).status_code, 201
+        )
+        self.assertEqual(
+            self.call(self.vol_user, "POST", f"/api/volunteers/{mine.id}/remove").status_code, 404
+        )
+        self.assertEqual(
+            self.call(self.street_officer, "POST", f"/api/volunteers/{theirs.id}/remove").status_code, 404
+        )
         removed = self.call(self.street_officer, "POST", f"/api/volunteers/{mine.id}/remove")
         self.assertEqual((removed.status_code, removed.json()["status"]), (200, "removed"))
 
 
 class RosterApiTest(AuthWorld):
-    @covers("GET /api/volunteers/rosters/{street_id}/{week}", "POST /api/volunteers/rosters/{street_id}/{week}/solve")
+    @covers(
+        "GET /api/volunteers/rosters/{street_id}/{week}",
+        "POST /api/volunteers/rosters/{street_id}/{week}/solve",
+    )
     def test_a_street_officer_cannot_see_or_solve_another_streets_roster(self):
         mine = f"/api/volunteers/rosters/{self.street_s1.id}/{WEEK.isoformat()}"
         theirs = f"/api/volunteers/rosters/{self.street_s2.id}/{WEEK.isoformat()}"
@@ -123,17 +148,27 @@ class RosterApiTest(AuthWorld):
         self.assertEqual(self.call(self.vol_user, "GET", mine).status_code, 404)
         ok = self.call(self.street_officer, "GET", mine)
         self.assertEqual((ok.status_code, ok.json()["solve_status"]), (200, "done"))
-        self.assertEqual(self.call(self.org, "POST", "/api/volunteers/rosters/" + f"{self.street_s1.id}/2099-01-05/solve").status_code, 403)
+        self.assertEqual(
+            self.call(
+                self.org, "POST", "/api/volunteers/rosters/" + f"{self.street_s1.id}/2099-01-05/solve"
+            ).status_code,
+            403,
+        )
         future = f"/api/volunteers/rosters/{self.street_s1.id}/2099-01-05"
         self.assertEqual(self.call(self.street_officer, "POST", f"{future}/solve").status_code, 202)
         again = self.call(self.street_officer, "POST", f"{future}/solve")
         self.assertEqual(again.status_code, 422)
 
-    @covers("POST /api/volunteers/assignments/{assignment_id}/lock", "POST /api/volunteers/assignments/{assignment_id}/release")
+    @covers(
+        "POST /api/volunteers/assignments/{assignment_id}/lock",
+        "POST /api/volunteers/assignments/{assignment_id}/release",
+    )
     def test_only_the_streets_planners_lock_and_release(self):
         theirs = f"/api/volunteers/assignments/{self.assignment_s2.id}"
         mine = f"/api/volunteers/assignments/{self.assignment_s1.id}"
-        self.assertEqual(self.call(self.street_officer, "POST", f"{theirs}/lock", {"locked": True}).status_code, 404)
+        self.assertEqual(
+            self.call(self.street_officer, "POST", f"{theirs}/lock", {"locked": True}).status_code, 404
+        )
         self.assertEqual(self.call(self.street_officer, "POST", f"{theirs}/release").status_code, 404)
         self.assertEqual(self.call(self.worker_a, "POST", f"{mine}/lock", {"locked": True}).status_code, 403)
         self.assertEqual(self.call(self.vol_user, "POST", f"{mine}/release").status_code, 404)
@@ -145,13 +180,28 @@ class RosterApiTest(AuthWorld):
     @covers("PUT /api/volunteers/gates/{gate_id}/staffing")
     def test_only_the_streets_planners_set_gate_demand(self):
         body = {"staff_day": 3, "staff_night": 1}
-        self.assertEqual(self.call(self.street_officer, "PUT", f"/api/volunteers/gates/{self.gate_c1.id}/staffing", body).status_code, 404)
-        self.assertEqual(self.call(self.worker_a, "PUT", f"/api/volunteers/gates/{self.gate_a1.id}/staffing", body).status_code, 404)
+        self.assertEqual(
+            self.call(
+                self.street_officer, "PUT", f"/api/volunteers/gates/{self.gate_c1.id}/staffing", body
+            ).status_code,
+            404,
+        )
+        self.assertEqual(
+            self.call(
+                self.worker_a, "PUT", f"/api/volunteers/gates/{self.gate_a1.id}/staffing", body
+            ).status_code,
+            404,
+        )
         ok = self.call(self.street_officer, "PUT", f"/api/volunteers/gates/{self.gate_a1.id}/staffing", body)
         self.assertEqual((ok.status_code, ok.json()["staff_day"]), (200, 3))
         back = self.call(self.street_officer, "PUT", f"/api/volunteers/gates/{self.gate_a1.id}/staffing", {})
-        self.assertEqual(back.json(), {"gate_id": str(self.gate_a1.id), "staff_day": 2, "staff_night": 1, "from_regime": True})
-        bad = self.call(self.street_officer, "PUT", f"/api/volunteers/gates/{self.gate_a1.id}/staffing", {"staff_day": 99})
+        self.assertEqual(
+            back.json(),
+            {"gate_id": str(self.gate_a1.id), "staff_day": 2, "staff_night": 1, "from_regime": True},
+        )
+        bad = self.call(
+            self.street_officer, "PUT", f"/api/volunteers/gates/{self.gate_a1.id}/staffing", {"staff_day": 99}
+        )
         self.assertEqual(bad.status_code, 422)
 
 
@@ -164,16 +214,26 @@ class PhoneApiTest(AuthWorld):
             Assignment.objects.filter(volunteer=self.team[0], status="planned").values_list("id", flat=True)
         )
         self.assertTrue({s["assignment_id"] for s in mine.json()} <= {str(i) for i in own})
-        other = {s["assignment_id"] for s in self.call(self.vol_c_user, "GET", "/api/volunteers/me/shifts").json()}
+        other = {
+            s["assignment_id"] for s in self.call(self.vol_c_user, "GET", "/api/volunteers/me/shifts").json()
+        }
         self.assertFalse(other & {str(i) for i in own})
         for user in (self.street_officer, self.worker_a, self.resident_user):
-            self.assertEqual(self.call(user, "GET", "/api/volunteers/me/shifts").status_code, 404, user.username)
+            self.assertEqual(
+                self.call(user, "GET", "/api/volunteers/me/shifts").status_code, 404, user.username
+            )
         self.assertEqual(self.call(None, "GET", "/api/volunteers/me/shifts").status_code, 401)
 
-    @covers("POST /api/volunteers/me/check-in", "POST /api/volunteers/me/check-out", "POST /api/volunteers/me/scan")
+    @covers(
+        "POST /api/volunteers/me/check-in",
+        "POST /api/volunteers/me/check-out",
+        "POST /api/volunteers/me/scan",
+    )
     def test_check_in_needs_a_real_poster_and_ones_own_shift(self):
         body = {"code": qr.gate_code(self.gate_a1.id), "temperature": "36.5"}
-        self.assertEqual(self.call(self.worker_a, "POST", "/api/volunteers/me/check-in", body).status_code, 404)
+        self.assertEqual(
+            self.call(self.worker_a, "POST", "/api/volunteers/me/check-in", body).status_code, 404
+        )
         forged = self.call(self.vol_user, "POST", "/api/volunteers/me/check-in", {**body, "code": "abc:def"})
         self.assertEqual((forged.status_code, forged.json()["errors"][0]["field"]), (422, "code"))
         # No shift at this moment (the test week is in the past for the real clock): a clear message.
@@ -182,7 +242,10 @@ class PhoneApiTest(AuthWorld):
         self.assertEqual(self.call(self.vol_user, "POST", "/api/volunteers/me/check-out").status_code, 422)
         scan = self.call(self.vol_user, "POST", "/api/volunteers/me/scan", {"code": "nope"})
         self.assertEqual(scan.status_code, 422)
-        self.assertEqual(self.call(self.street_officer, "POST", "/api/volunteers/me/scan", {"code": "nope"}).status_code, 404)
+        self.assertEqual(
+            self.call(self.street_officer, "POST", "/api/volunteers/me/scan", {"code": "nope"}).status_code,
+            404,
+        )
 
 
 class PagesTest(AuthWorld):
@@ -196,7 +259,9 @@ class PagesTest(AuthWorld):
         self.assertEqual(self.page(self.worker_a, "/volunteers/new/").status_code, 200)
         self.assertEqual(self.page(self.resident_user, "/volunteers/new/").status_code, 403)
         self.assertEqual(self.page(self.worker_a, f"/volunteers/people/{self.far.id}/").status_code, 404)
-        self.assertEqual(self.page(self.street_officer, f"/volunteers/people/{self.other_street.id}/").status_code, 404)
+        self.assertEqual(
+            self.page(self.street_officer, f"/volunteers/people/{self.other_street.id}/").status_code, 404
+        )
         self.assertContains(self.page(self.worker_b, f"/volunteers/people/{self.far.id}/"), "远方")
         self.assertEqual(self.page(self.worker_a, f"/volunteers/people/{self.far.id}/edit/").status_code, 404)
         self.assertEqual(self.page(self.worker_b, f"/volunteers/people/{self.far.id}/edit/").status_code, 200)
@@ -222,28 +287,70 @@ class PagesTest(AuthWorld):
         self.assertContains(page, "南门")
         self.assertContains(page, "coverage-chart")
         for path in ("roster/", "roster/status/"):
-            self.assertEqual(self.page(self.street_officer, f"/volunteers/streets/{self.street_s2.id}/{path}{week}").status_code, 404)
+            self.assertEqual(
+                self.page(
+                    self.street_officer, f"/volunteers/streets/{self.street_s2.id}/{path}{week}"
+                ).status_code,
+                404,
+            )
         for path in ("roster/solve/", "roster/repair/"):
             self.assertEqual(
-                self.page(self.street_officer, f"/volunteers/streets/{self.street_s2.id}/{path}", "post", {"week": "2099-01-05"}).status_code,
+                self.page(
+                    self.street_officer,
+                    f"/volunteers/streets/{self.street_s2.id}/{path}",
+                    "post",
+                    {"week": "2099-01-05"},
+                ).status_code,
                 404,
             )
             self.assertEqual(
-                self.page(self.worker_a, f"/volunteers/streets/{self.street_s1.id}/{path}", "post", {"week": "2099-01-05"}).status_code,
+                self.page(
+                    self.worker_a,
+                    f"/volunteers/streets/{self.street_s1.id}/{path}",
+                    "post",
+                    {"week": "2099-01-05"},
+                ).status_code,
                 403,
             )
-        self.assertEqual(self.page(self.street_officer, f"/volunteers/streets/{self.street_s1.id}/roster/status/{week}").status_code, 200)
-        solved = self.page(self.street_officer, f"/volunteers/streets/{self.street_s1.id}/roster/solve/", "post", {"week": "2099-01-05"})
+        self.assertEqual(
+            self.page(
+                self.street_officer, f"/volunteers/streets/{self.street_s1.id}/roster/status/{week}"
+            ).status_code,
+            200,
+        )
+        solved = self.page(
+            self.street_officer,
+            f"/volunteers/streets/{self.street_s1.id}/roster/solve/",
+            "post",
+            {"week": "2099-01-05"},
+        )
         self.assertEqual(solved.status_code, 302)
-        repaired = self.page(self.street_officer, f"/volunteers/streets/{self.street_s1.id}/roster/repair/", "post", {"week": WEEK.isoformat()})
+        repaired = self.page(
+            self.street_officer,
+            f"/volunteers/streets/{self.street_s1.id}/roster/repair/",
+            "post",
+            {"week": WEEK.isoformat()},
+        )
         self.assertEqual(repaired.status_code, 302)
 
     @covers("PAGE volunteers:neighbourhood_coverage")
     def test_a_worker_sees_their_neighbourhoods_coverage_only(self):
         week = f"?week={WEEK.isoformat()}"
-        self.assertContains(self.page(self.worker_a, f"/volunteers/neighbourhoods/{self.nb_a.id}/coverage/{week}"), "南门")
-        self.assertEqual(self.page(self.worker_a, f"/volunteers/neighbourhoods/{self.nb_b.id}/coverage/{week}").status_code, 404)
-        self.assertEqual(self.page(self.street_officer, f"/volunteers/neighbourhoods/{self.nb_c.id}/coverage/{week}").status_code, 404)
+        self.assertContains(
+            self.page(self.worker_a, f"/volunteers/neighbourhoods/{self.nb_a.id}/coverage/{week}"), "南门"
+        )
+        self.assertEqual(
+            self.page(
+                self.worker_a, f"/volunteers/neighbourhoods/{self.nb_b.id}/coverage/{week}"
+            ).status_code,
+            404,
+        )
+        self.assertEqual(
+            self.page(
+                self.street_officer, f"/volunteers/neighbourhoods/{self.nb_c.id}/coverage/{week}"
+            ).status_code,
+            404,
+        )
 
     @covers("PAGE volunteers:slot", "PAGE volunteers:slot_assign", "PAGE volunteers:assignment_action")
     def test_slots_and_assignments_stay_in_reach(self):
@@ -252,64 +359,127 @@ class PagesTest(AuthWorld):
         self.assertEqual(self.page(self.street_officer, f"/volunteers/slots/{slot_s2.id}/").status_code, 404)
         self.assertEqual(self.page(self.street_officer, f"/volunteers/slots/{slot_s1.id}/").status_code, 200)
         self.assertEqual(
-            self.page(self.street_officer, f"/volunteers/slots/{slot_s2.id}/assign/", "post", {"volunteer": self.team[1].id}).status_code,
+            self.page(
+                self.street_officer,
+                f"/volunteers/slots/{slot_s2.id}/assign/",
+                "post",
+                {"volunteer": self.team[1].id},
+            ).status_code,
             404,
         )
-        self.assertEqual(self.page(self.worker_a, f"/volunteers/slots/{slot_s1.id}/assign/", "post", {}).status_code, 403)
         self.assertEqual(
-            self.page(self.street_officer, f"/volunteers/assignments/{self.assignment_s2.id}/lock/", "post").status_code, 404
+            self.page(self.worker_a, f"/volunteers/slots/{slot_s1.id}/assign/", "post", {}).status_code, 403
+        )
+        self.assertEqual(
+            self.page(
+                self.street_officer, f"/volunteers/assignments/{self.assignment_s2.id}/lock/", "post"
+            ).status_code,
+            404,
         )
         ok = self.page(self.street_officer, f"/volunteers/assignments/{self.assignment_s1.id}/lock/", "post")
         self.assertEqual(ok.status_code, 302)
         self.assertTrue(Assignment.objects.get(id=self.assignment_s1.id).locked)
 
-    @covers("PAGE volunteers:gates", "PAGE volunteers:gate_staffing", "PAGE volunteers:gate_poster", "PAGE volunteers:gate_posters_pdf")
+    @covers(
+        "PAGE volunteers:gates",
+        "PAGE volunteers:gate_staffing",
+        "PAGE volunteers:gate_poster",
+        "PAGE volunteers:gate_posters_pdf",
+    )
     def test_gate_demand_and_posters_stay_in_reach(self):
-        self.assertContains(self.page(self.street_officer, f"/volunteers/streets/{self.street_s1.id}/gates/"), "南门")
-        self.assertEqual(self.page(self.street_officer, f"/volunteers/streets/{self.street_s2.id}/gates/").status_code, 404)
+        self.assertContains(
+            self.page(self.street_officer, f"/volunteers/streets/{self.street_s1.id}/gates/"), "南门"
+        )
         self.assertEqual(
-            self.page(self.street_officer, f"/volunteers/gates/{self.gate_c1.id}/staffing/", "post", {"staff_day": 1, "staff_night": 0}).status_code,
+            self.page(self.street_officer, f"/volunteers/streets/{self.street_s2.id}/gates/").status_code, 404
+        )
+        self.assertEqual(
+            self.page(
+                self.street_officer,
+                f"/volunteers/gates/{self.gate_c1.id}/staffing/",
+                "post",
+                {"staff_day": 1, "staff_night": 0},
+            ).status_code,
             404,
         )
         self.assertEqual(
-            self.page(self.street_officer, f"/volunteers/gates/{self.gate_a1.id}/staffing/", "post", {"staff_day": 1, "staff_night": 1}).status_code,
+            self.page(
+                self.street_officer,
+                f"/volunteers/gates/{self.gate_a1.id}/staffing/",
+                "post",
+                {"staff_day": 1, "staff_night": 1},
+            ).status_code,
             302,
         )
         poster = self.page(self.street_officer, f"/volunteers/gates/{self.gate_a1.id}/poster/")
         self.assertContains(poster, "<svg")
-        self.assertEqual(self.page(self.street_officer, f"/volunteers/gates/{self.gate_c1.id}/poster/").status_code, 404)
-        self.assertEqual(self.page(self.worker_a, f"/volunteers/gates/{self.gate_a1.id}/poster/").status_code, 403)
+        self.assertEqual(
+            self.page(self.street_officer, f"/volunteers/gates/{self.gate_c1.id}/poster/").status_code, 404
+        )
+        self.assertEqual(
+            self.page(self.worker_a, f"/volunteers/gates/{self.gate_a1.id}/poster/").status_code, 403
+        )
         pdf = self.page(self.street_officer, f"/volunteers/streets/{self.street_s1.id}/posters.pdf")
         self.assertEqual((pdf.status_code, pdf["Content-Type"]), (200, "application/pdf"))
         self.assertTrue(pdf.content.startswith(b"%PDF"))
-        self.assertEqual(self.page(self.street_officer, f"/volunteers/streets/{self.street_s2.id}/posters.pdf").status_code, 404)
+        self.assertEqual(
+            self.page(
+                self.street_officer, f"/volunteers/streets/{self.street_s2.id}/posters.pdf"
+            ).status_code,
+            404,
+        )
 
     @covers("PAGE volunteers:routes", "PAGE volunteers:route", "PAGE volunteers:route_tags_pdf")
     def test_patrol_routes_stay_in_reach(self):
         route_c = services.patrol_route_create(
-            scope=self.command.scope, actor=SETUP, compound=self.compound_b1, name="巡逻一", checkpoints=["甲", "乙"]
+            scope=self.command.scope,
+            actor=SETUP,
+            compound=self.compound_b1,
+            name="巡逻一",
+            checkpoints=["甲", "乙"],
         )
         self.assertContains(self.page(self.worker_b, "/volunteers/routes/"), "巡逻一")
         self.assertNotContains(self.page(self.worker_a, "/volunteers/routes/"), "巡逻一")
         self.assertEqual(self.page(self.worker_a, f"/volunteers/routes/{route_c.id}/").status_code, 404)
-        self.assertEqual(self.page(self.worker_b, f"/volunteers/routes/{route_c.id}/", "post", {"name": "丙"}).status_code, 403)
-        self.assertEqual(self.page(self.street_officer, f"/volunteers/routes/{route_c.id}/", "post", {"name": "丙"}).status_code, 302)
+        self.assertEqual(
+            self.page(self.worker_b, f"/volunteers/routes/{route_c.id}/", "post", {"name": "丙"}).status_code,
+            403,
+        )
+        self.assertEqual(
+            self.page(
+                self.street_officer, f"/volunteers/routes/{route_c.id}/", "post", {"name": "丙"}
+            ).status_code,
+            302,
+        )
         pdf = self.page(self.worker_b, f"/volunteers/routes/{route_c.id}/tags.pdf")
         self.assertTrue(pdf.content.startswith(b"%PDF"))
-        self.assertEqual(self.page(self.worker_a, f"/volunteers/routes/{route_c.id}/tags.pdf").status_code, 404)
+        self.assertEqual(
+            self.page(self.worker_a, f"/volunteers/routes/{route_c.id}/tags.pdf").status_code, 404
+        )
 
-    @covers("PAGE volunteers:my_shifts", "PAGE volunteers:my_action", "PAGE volunteers:scan_gate", "PAGE volunteers:scan_tag")
+    @covers(
+        "PAGE volunteers:my_shifts",
+        "PAGE volunteers:my_action",
+        "PAGE volunteers:scan_gate",
+        "PAGE volunteers:scan_tag",
+    )
     def test_phone_pages_are_the_volunteers_own(self):
         self.assertEqual(self.page(self.vol_user, "/volunteers/me/").status_code, 200)
         for user in (self.street_officer, self.worker_a, self.resident_user):
             self.assertEqual(self.page(user, "/volunteers/me/").status_code, 403, user.username)
-            self.assertEqual(self.page(user, "/volunteers/me/check_out/", "post").status_code, 403, user.username)
+            self.assertEqual(
+                self.page(user, "/volunteers/me/check_out/", "post").status_code, 403, user.username
+            )
         code = qr.gate_code(self.gate_a1.id)
         self.assertEqual(self.page(self.vol_user, f"/volunteers/g/{code}/").status_code, 200)
         self.assertEqual(self.page(self.vol_user, "/volunteers/g/forged:code/").status_code, 404)
         self.assertEqual(self.page(self.street_officer, f"/volunteers/g/{code}/").status_code, 403)
         route = services.patrol_route_create(
-            scope=self.command.scope, actor=SETUP, compound=self.compound_b1, name="巡逻二", checkpoints=["甲"]
+            scope=self.command.scope,
+            actor=SETUP,
+            compound=self.compound_b1,
+            name="巡逻二",
+            checkpoints=["甲"],
         )
         tag = qr.checkpoint_code(route.checkpoints.get().id)
         self.assertEqual(self.page(self.vol_user, f"/volunteers/t/{tag}/").status_code, 200)

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -25,6 +26,12 @@ SHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 
 @pytest.mark.browser
 class PhoneCheckInTest(StaticLiveServerTestCase):
+    # Filled by make_world(); see gatehouse.testing for who is who.
+    command: Any
+    nb_a: Any
+    street_s1: Any
+    gate_a1: Any
+
     def setUp(self) -> None:
         if not shutil.which(CHROMIUM):
             from conftest import need_service
@@ -44,12 +51,19 @@ class PhoneCheckInTest(StaticLiveServerTestCase):
             trained_on=dt.date(2020, 2, 1),
         )
         self.user = services.volunteer_account_create(
-            scope=scope, actor=SETUP, volunteer=self.volunteer, username="vol", password="x", check_password=False
+            scope=scope,
+            actor=SETUP,
+            volunteer=self.volunteer,
+            username="vol",
+            password="x",
+            check_password=False,
         )
         now = timezone.now()
         roster = services.roster_for(street=self.street_s1, week=P.week_of(now))
         services.roster_build(roster, now)
-        self.slot = Slot.objects.get(roster=roster, gate=self.gate_a1, period=P.period_at(roster.week_start, now))
+        period = P.period_at(roster.week_start, now)
+        assert period is not None
+        self.slot = Slot.objects.get(roster=roster, gate=self.gate_a1, period=period)
         Assignment.objects.create(slot=self.slot, volunteer=self.volunteer, source="manual", locked=True)
 
     def test_a_volunteer_checks_in_on_a_phone(self) -> None:
@@ -62,7 +76,8 @@ class PhoneCheckInTest(StaticLiveServerTestCase):
         SHOTS.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as p:
             browser = p.chromium.launch(
-                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+                executable_path=CHROMIUM,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
             )
             context = browser.new_context(
                 viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, locale="zh-CN"
