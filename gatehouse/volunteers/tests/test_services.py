@@ -237,6 +237,7 @@ class AvailabilityTest(VolunteerWorld):
 
 class CheckInTest(VolunteerWorld):
     def setUp(self):
+        super().setUp()
         self.result, self.roster = self.solve()
         self.me = self.team[0]
         self.mine = (
