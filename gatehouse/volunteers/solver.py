@@ -426,13 +426,13 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
             self.uncovered = int(self.value(self.uncovered_expr))
 
     def stalled(self) -> bool:
+        """No better roster for a while: stop early once coverage is as good as capacity allows,
+        or after a longer wait when it is not (more search rarely fills what nobody can take)."""
         with self.lock:
-            return (
-                self.solutions > 0
-                and self.uncovered is not None
-                and self.uncovered <= self.floor
-                and time.perf_counter() - self.last_improvement > self.stall_s
-            )
+            if self.solutions == 0 or self.uncovered is None:
+                return False
+            quiet = time.perf_counter() - self.last_improvement
+            return quiet > (self.stall_s if self.uncovered <= self.floor else 2 * self.stall_s)
 
 
 def solve(
