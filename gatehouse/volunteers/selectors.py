@@ -349,7 +349,11 @@ def coverage(
     ]
     flags = []
     for slot in patrol_slots[-200:]:
-        result = slot.round_result or patrol_round_result(slot)
+        # Finished rounds carry their result (the worker wrote it); only rounds still being walked
+        # are read live, so this stays a few queries however long the week.
+        result = patrol_round_result(slot) if slot.round_due_at is not None else slot.round_result
+        if not result:
+            continue
         if result.get("missed") or result.get("late"):
             flags.append(
                 {

@@ -374,3 +374,31 @@ class DeadlineJobsTest(VolunteerWorld):
         self.assertEqual(Volunteer.objects.get(id=volunteer.id).status, Volunteer.Status.REMOVED)
         _result, roster = self.solve()
         self.assertFalse(Assignment.objects.filter(slot__roster=roster, volunteer=volunteer).exists())
+
+
+class QueryCountTest(VolunteerWorld):
+    def test_coverage_reads_a_fixed_number_of_queries(self):
+        _result, roster = self.solve()
+        from django.utils import timezone
+
+        from gatehouse.volunteers.selectors import coverage
+
+        scope = self.street_officer.scope
+        with self.assertNumQueries(2):
+            cover = coverage(scope=scope, week=WEEK, street=self.street_s1, now=timezone.now())
+        self.assertEqual(cover.needed, 28)
+        for i in range(5):
+            self.make_volunteer(self.nb_a, f"加{i}", hours=24, days=range(7))
+        self.solve()
+        with self.assertNumQueries(2):
+            coverage(scope=scope, week=WEEK, street=self.street_s1, now=timezone.now())
+
+    def test_the_volunteer_list_api_does_not_grow_with_the_list(self):
+        client = self.client_for(self.worker_a)
+        client.get("/api/volunteers")
+        with self.assertNumQueries(4):  # session, user, count, page
+            client.get("/api/volunteers")
+        for i in range(5):
+            self.make_volunteer(self.nb_a, f"加{i}", hours=24, days=range(7))
+        with self.assertNumQueries(4):
+            client.get("/api/volunteers")
