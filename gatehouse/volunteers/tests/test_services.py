@@ -7,12 +7,14 @@ from decimal import Decimal
 
 import time_machine
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from gatehouse.alerts.models import Alert
 from gatehouse.testing import SETUP
 from gatehouse.volunteers import periods as P
 from gatehouse.volunteers import services, solver
 from gatehouse.volunteers.models import Assignment, Roster, Slot, Volunteer
+from gatehouse.volunteers.selectors import coverage
 from gatehouse.volunteers.tests.helpers import BEFORE_WEEK, WEEK, VolunteerWorld, at
 
 
@@ -316,8 +318,6 @@ class DeadlineJobsTest(VolunteerWorld):
         with time_machine.travel(slot.starts_at + dt.timedelta(minutes=9), tick=False):
             self.assertEqual(services.slots_uncovered_alert(dt.datetime.now(tz=P.TZ)), 0)
         with time_machine.travel(slot.starts_at + dt.timedelta(minutes=11), tick=False):
-            from django.utils import timezone
-
             self.assertEqual(services.slots_uncovered_alert(timezone.now()), 1)
             self.assertEqual(services.slots_uncovered_alert(timezone.now()), 0)  # claimed once
         alert = Alert.objects.get(kind=Alert.Kind.GATE_UNCOVERED)
@@ -378,10 +378,7 @@ class DeadlineJobsTest(VolunteerWorld):
 
 class QueryCountTest(VolunteerWorld):
     def test_coverage_reads_a_fixed_number_of_queries(self):
-        _result, roster = self.solve()
-        from django.utils import timezone
-
-        from gatehouse.volunteers.selectors import coverage
+        self.solve()
 
         scope = self.street_officer.scope
         with self.assertNumQueries(2):
