@@ -65,6 +65,11 @@ class Label:
     url: str
 
 
+def _printable(text: str) -> str:
+    # The built-in CJK font has no Latin middle dot (our "compound · gate" separator).
+    return text.replace("·", " ")
+
+
 def labels_pdf(labels: Sequence[Label], *, heading: str) -> bytes:
     """An A4 sheet of QR labels, two across, with Chinese titles (the built-in CID font needs no files)."""
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
@@ -93,9 +98,9 @@ def labels_pdf(labels: Sequence[Label], *, heading: str) -> bytes:
                 if dark:
                     pdf.rect(left + c * module, top - (r + 1) * module, module, module, stroke=0, fill=1)
         pdf.setFont("STSong-Light", 13)
-        pdf.drawCentredString(x0 + cell_w / 2, y0 + 12 * mm, label.title[:40])
+        pdf.drawCentredString(x0 + cell_w / 2, y0 + 12 * mm, _printable(label.title)[:40])
         pdf.setFont("STSong-Light", 9)
-        pdf.drawCentredString(x0 + cell_w / 2, y0 + 6 * mm, label.subtitle[:60])
+        pdf.drawCentredString(x0 + cell_w / 2, y0 + 6 * mm, _printable(label.subtitle)[:60])
     if not labels:
         pdf.setFont("STSong-Light", 11)
         pdf.drawString(15 * mm, height - 12 * mm, heading)
