@@ -640,6 +640,7 @@ def my_shifts(request: HttpRequest) -> HttpResponse:
             if volunteer.fever_at is None
             else [],
             "date_off_form": DateOffForm(),
+            "fever_form": CheckInForm(),
             "early": services.CHECK_IN_EARLY,
             "now": now,
         },
@@ -667,6 +668,19 @@ def my_action(request: HttpRequest, action: str) -> HttpResponse:
                 raise ValidationError({"slot": [_("This shift is no longer open.")]})
             services.assignment_take(volunteer=volunteer, slot=chosen)
             messages.success(request, _("The shift is yours."))
+        elif action == "fever":
+            fever_form = CheckInForm(request.POST)
+            if not fever_form.is_valid():
+                raise ValidationError(fever_form.errors.as_data())
+            services.volunteer_fever_declare(
+                volunteer=volunteer,
+                temperature=fever_form.cleaned_data["temperature"],
+                now=timezone.now(),
+                actor=actor,
+            )
+            messages.success(
+                request, _("Rest well. Your coming shifts go to others; your officer has been told.")
+            )
         elif action == "date_off":
             form = DateOffForm(request.POST)
             if not form.is_valid():

@@ -399,3 +399,37 @@ class QueryCountTest(VolunteerWorld):
             self.make_volunteer(self.nb_a, f"加{i}", hours=24, days=range(7))
         with self.assertNumQueries(4):
             client.get("/api/volunteers")
+
+
+class CommandAndJobsTest(VolunteerWorld):
+    def test_roster_solve_command_solves_a_street_week(self):
+        from io import StringIO
+
+        from django.core.management import call_command
+        from django.core.management.base import CommandError
+
+        out = StringIO()
+        call_command("roster_solve", street=self.street_s1.code, week="2099-01-07", time_limit=5, stdout=out)
+        self.assertIn("28 placed, 0 uncovered", out.getvalue())
+        with self.assertRaises(CommandError):
+            call_command("roster_solve", street="nowhere", stdout=out)
+        with self.assertRaises(CommandError):
+            call_command("roster_solve", street=self.street_s1.code, week="2020-03-02", stdout=out)
+
+    def test_the_repair_job_notices_a_sealed_gate(self):
+        _result, roster = self.solve()
+        self.gate_seal(self.gate_a1)
+        self.assertGreater(services.rosters_reconcile(at(1, 12)), 0)
+        self.assertFalse(
+            Slot.objects.filter(roster=roster, starts_at__gt=at(1, 12), status="active").exists()
+        )
+        self.assertEqual(services.rosters_reconcile(at(1, 12)), 0)  # nothing left to repair
+
+    def test_a_volunteer_declares_a_fever_on_their_phone(self):
+        self.solve()
+        client = self.client_for(self.vol_user)
+        response = client.post("/volunteers/me/fever/", {"temperature": "38.2"})
+        self.assertEqual(response.status_code, 302)
+        self.team[0].refresh_from_db()
+        self.assertEqual(self.team[0].fever_temperature, Decimal("38.2"))
+        self.assertEqual(services.ineligible_reason(self.team[0]), "fever")
