@@ -843,8 +843,12 @@ def _sync_slots(
                 continue
             changed = []
             if slot.status != Slot.Status.ACTIVE:
+                # A gate opened again: the slot comes back with its deadlines.
                 slot.status, slot.cancel_reason = Slot.Status.ACTIVE, ""
-                changed += ["status", "cancel_reason"]
+                slot.check_due_at = starts + UNCOVERED_AFTER if slot.gate_id else None
+                route = demand.routes.get(slot.route_id) if slot.route_id else None
+                slot.round_due_at = starts + dt.timedelta(minutes=route.round_minutes) if route else None
+                changed += ["status", "cancel_reason", "check_due_at", "round_due_at"]
             if slot.needed != needed:
                 slot.needed = needed
                 changed.append("needed")
@@ -909,6 +913,16 @@ def roster_build(roster: Roster, now: dt.datetime) -> Built:
     frozen = 0 if now < P.week_start_at(week) else (P.PERIODS if frozen_before is None else frozen_before + 1)
     # A period already under way is past for planning: nobody new is sent to a shift that started.
     slots_by_key, _released = _sync_slots(roster, street_demand(street), now)
+    # Whoever may no longer serve comes off first, locked or not, so the solve fills their places.
+    for assignment in Assignment.objects.select_related("slot", "volunteer__resident").filter(
+        slot__roster=roster,
+        status=Assignment.Status.PLANNED,
+        checked_in_at__isnull=True,
+        slot__ends_at__gt=now,
+    ):
+        reason = ineligible_reason(assignment.volunteer)
+        if reason is not None:
+            _release([assignment], reason=reason, now=now)
     active = [s for s in slots_by_key.values() if s.status == Slot.Status.ACTIVE]
     volunteers_all = list(
         Volunteer.objects.select_related("resident", "neighbourhood")

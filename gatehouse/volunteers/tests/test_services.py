@@ -433,3 +433,30 @@ class CommandAndJobsTest(VolunteerWorld):
         self.team[0].refresh_from_db()
         self.assertEqual(self.team[0].fever_temperature, Decimal("38.2"))
         self.assertEqual(services.ineligible_reason(self.team[0]), "fever")
+
+
+class ReopenTest(VolunteerWorld):
+    def test_a_gate_opened_again_gets_its_slots_and_deadlines_back(self):
+        _result, roster = self.solve()
+        self.gate_seal(self.gate_a1)
+        services.roster_repair(roster=roster, now=BEFORE_WEEK)
+        self.gate_a1.status = "open"
+        self.gate_a1.save()
+        result = services.roster_solve_run(roster=roster, now=BEFORE_WEEK, time_limit_s=5)
+        self.assertEqual(result.uncovered_count, 0)
+        slots = Slot.objects.filter(roster=roster, status="active")
+        self.assertEqual(slots.count(), 28)
+        self.assertFalse(slots.filter(check_due_at__isnull=True).exists())
+
+    def test_a_locked_volunteer_who_fell_ill_is_replaced_on_the_next_solve(self):
+        _result, roster = self.solve()
+        first = Assignment.objects.filter(slot__roster=roster).earliest("slot__period")
+        services.assignment_lock(scope=self.street_officer.scope, actor=SETUP, assignment=first, locked=True)
+        sick = first.volunteer
+        sick.fever_at = BEFORE_WEEK
+        sick.save()
+        services.roster_solve_run(roster=roster, now=BEFORE_WEEK, time_limit_s=5)
+        self.assertFalse(
+            Assignment.objects.filter(slot__roster=roster, volunteer=sick, status="planned").exists()
+        )
+        self.assertEqual(first.slot.assignments.filter(status="planned").count(), 1)
