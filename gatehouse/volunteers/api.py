@@ -181,7 +181,10 @@ class ScanOut(Schema):
 
 
 def _week(week: dt.date) -> dt.date:
-    return P.week_monday(week)
+    monday = P.week_monday(week)
+    if not P.week_in_range(monday):
+        raise ValidationError({"week": [_("Choose a week between 2000 and 2100.")]})
+    return monday
 
 
 @router.get("", response=list[VolunteerOut])
@@ -306,6 +309,7 @@ def _roster_out(scope: Any, street: Any, week: dt.date, roster: Roster | None) -
 def roster_detail(request: HttpRequest, street_id: uuid.UUID, week: dt.date) -> dict[str, Any]:
     scope = scope_of(request)
     street = selectors.street_get(scope=scope, street_id=street_id)
+    week = _week(week)
     return _roster_out(scope, street, week, selectors.roster_get(scope=scope, street=street, week=week))
 
 

@@ -24,6 +24,13 @@ MAX_CONSECUTIVE = MAX_SHIFT_HOURS // PERIOD_HOURS
 TZ = ZoneInfo("Asia/Shanghai")
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # rosters outside these years are typing mistakes
+
+
+def week_in_range(week: dt.date) -> bool:
+    return FIRST_YEAR <= week.year <= LAST_YEAR
+
+
 def week_monday(day: dt.date) -> dt.date:
     """The Monday of the roster week that `day` (a calendar date) starts in."""
     return day - dt.timedelta(days=day.weekday())

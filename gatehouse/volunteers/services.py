@@ -790,6 +790,8 @@ def roster_solve_request(
     _require(scope, Capability.PLAN_ROSTERS)
     now = now or timezone.now()
     week = P.week_monday(week)
+    if not P.week_in_range(week):
+        raise ValidationError({"week": [_("Choose a week between 2000 and 2100.")]})
     if P.period_start(week, P.PERIODS) <= now:
         raise ValidationError({"week": [_("This week is over; it can no longer be rostered.")]})
     roster = roster_for(street=street, week=week)

@@ -57,9 +57,10 @@ def _errors(request: HttpRequest, exc: ValidationError) -> None:
 def _week(request: HttpRequest) -> dt.date:
     raw = request.GET.get("week") or request.POST.get("week") or ""
     try:
-        return P.week_monday(dt.date.fromisoformat(raw[:10]))
+        week = P.week_monday(dt.date.fromisoformat(raw[:10]))
     except ValueError:
         return P.week_of(timezone.now())
+    return week if P.week_in_range(week) else P.week_of(timezone.now())
 
 
 def _week_nav(week: dt.date) -> dict[str, Any]:

@@ -460,3 +460,33 @@ class ReopenTest(VolunteerWorld):
             Assignment.objects.filter(slot__roster=roster, volunteer=sick, status="planned").exists()
         )
         self.assertEqual(first.slot.assignments.filter(status="planned").count(), 1)
+
+
+class BadInputTest(VolunteerWorld):
+    def test_absurd_weeks_are_refused_not_crashed_on(self):
+        client = self.client_for(self.street_officer)
+        for week in ("9999-12-31", "0001-01-01"):
+            api = client.get(f"/api/volunteers/rosters/{self.street_s1.id}/{week}", HTTP_ACCEPT_LANGUAGE="en")
+            self.assertEqual(api.status_code, 422, week)
+            self.assertEqual(api.json()["errors"][0]["field"], "week")
+            solve = client.post(f"/api/volunteers/rosters/{self.street_s1.id}/{week}/solve")
+            self.assertEqual(solve.status_code, 422, week)
+            page = client.get(f"/volunteers/streets/{self.street_s1.id}/roster/?week={week}")
+            self.assertEqual(page.status_code, 200, week)
+
+    def test_a_check_in_with_a_forged_or_foreign_code_is_refused(self):
+        client = self.client_for(self.vol_user)
+        for code in ("", "x" * 200, "not-a-code", "00000000000000000000000000000000:abc"):
+            response = client.post(
+                "/api/volunteers/me/check-in",
+                data={"code": code, "temperature": "36.5"},
+                content_type="application/json",
+                HTTP_ACCEPT_LANGUAGE="en",
+            )
+            self.assertEqual(response.status_code, 422, code)
+        nan = client.post(
+            "/api/volunteers/me/check-in",
+            data={"code": "a", "temperature": "NaN"},
+            content_type="application/json",
+        )
+        self.assertEqual(nan.status_code, 422)
