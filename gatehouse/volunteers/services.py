@@ -498,6 +498,9 @@ def availability_add(
     _require(scope, Capability.MANAGE_VOLUNTEERS)
     if weekday not in Availability.Weekday.values:
         raise ValidationError({"weekday": [_("Choose a day of the week.")]})
+    for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if value.tzinfo is not None:
+            raise ValidationError({name: [_("Give the local time, without a time zone.")]})
     if starts_at == ends_at:
         raise ValidationError({"ends_at": [_("The window must not start and end at the same time.")]})
     new = P.window_minutes(weekday, starts_at, ends_at)
