@@ -37,7 +37,7 @@ from gatehouse.volunteers.solver import (
 GATES = int(os.environ.get("BENCH_ROSTER_GATES", "300"))
 PEOPLE = int(os.environ.get("BENCH_ROSTER_PEOPLE", "1500"))
 NEIGHBOURHOODS = 20
-TIME_LIMIT_S = float(os.environ.get("BENCH_ROSTER_LIMIT_S", "55"))
+TIME_LIMIT_S = float(os.environ.get("BENCH_ROSTER_LIMIT_S", "45"))
 
 # (share of posts, people by day, people by night)
 POST_KINDS = [(0.40, 1, 0), (0.35, 1, 1), (0.15, 2, 1), (0.10, 1, 0)]
