@@ -7,8 +7,10 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -32,6 +34,8 @@ def demo_processes(port: int) -> list[list[str]]:
             "--graceful-timeout",
             "5",
         ],
+        # The deadline jobs: uncovered gates, patrol rounds, and the roster solves the pages request.
+        [python, str(Path(settings.BASE_DIR) / "manage.py"), "worker"],
     ]
 
 
