@@ -13,5 +13,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("alerts/", include("gatehouse.alerts.urls")),
     path("observation/", include("gatehouse.observation.urls")),
+    path("volunteers/", include("gatehouse.volunteers.urls")),
     path("", include("gatehouse.web.urls")),
 ]

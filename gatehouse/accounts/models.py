@@ -22,6 +22,7 @@ ROLE_PLACE = {
     Role.COURIER: "street",
     Role.ORGANISATION_COORDINATOR: "street",
     Role.RESIDENT: "resident",
+    Role.VOLUNTEER: "street",
 }
 PLACE_FIELDS = ("district", "street", "neighbourhood", "compound", "gate", "resident")
 

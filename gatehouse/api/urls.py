@@ -8,6 +8,7 @@ from gatehouse.observation.api import router as observation_router
 from gatehouse.people.api import router as residents_router
 from gatehouse.people.api import vehicles_router
 from gatehouse.places.api import router as places_router
+from gatehouse.volunteers.api import router as volunteers_router
 
 api.add_router("/places", places_router)
 api.add_router("/residents", residents_router)
@@ -16,5 +17,6 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/audit", audit_router)
 api.add_router("/alerts", alerts_router)
 api.add_router("/observation", observation_router)
+api.add_router("/volunteers", volunteers_router)
 
 urlpatterns = api.urls

@@ -25,6 +25,7 @@ class Role(models.TextChoices):
     COURIER = "courier", _("Courier")
     ORGANISATION_COORDINATOR = "organisation_coordinator", _("Organisation coordinator")
     RESIDENT = "resident", _("Resident")
+    VOLUNTEER = "volunteer", _("Volunteer")
 
 
 class Capability(enum.Enum):
@@ -44,6 +45,8 @@ class Capability(enum.Enum):
     EDIT_OBSERVATION = "edit_observation"
     MANAGE_VOLUNTEERS = "manage_volunteers"
     VIEW_OWN_RECORD = "view_own_record"
+    PLAN_ROSTERS = "plan_rosters"
+    VOLUNTEER_DUTY = "volunteer_duty"
 
 
 C = Capability
@@ -66,6 +69,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.VIEW_OBSERVATION,
             C.EDIT_OBSERVATION,
             C.MANAGE_VOLUNTEERS,
+            C.PLAN_ROSTERS,
         }
     ),
     Role.STREET_OFFICER: frozenset(
@@ -79,6 +83,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.HANDLE_ALERTS,
             C.VIEW_OBSERVATION,
             C.MANAGE_VOLUNTEERS,
+            C.PLAN_ROSTERS,
         }
     ),
     Role.NEIGHBOURHOOD_WORKER: frozenset(
@@ -103,6 +108,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.COURIER: frozenset(),
     Role.ORGANISATION_COORDINATOR: frozenset({C.MANAGE_VOLUNTEERS}),
     Role.RESIDENT: frozenset({C.VIEW_OWN_RECORD}),
+    # A volunteer signs in on their phone for their own shifts, check-ins and patrol scans only.
+    Role.VOLUNTEER: frozenset({C.VOLUNTEER_DUTY}),
 }
 
 M = TypeVar("M", bound=models.Model)

@@ -69,6 +69,7 @@ def demo_accounts_create(*, password: str) -> list[DemoLogin]:
         ("courier", Role.COURIER, {"street": street}, "送餐员"),
         ("org", Role.ORGANISATION_COORDINATOR, {"street": street}, "社会组织协调员"),
         ("resident", Role.RESIDENT, {"resident": resident}, resident.name if resident else "居民"),
+        ("volunteer", Role.VOLUNTEER, {"street": street}, "陈晓红"),
     ]
     logins = []
     for username, role, places, label in specs:

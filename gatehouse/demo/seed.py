@@ -561,6 +561,7 @@ def seed_residents(
 # dotted path to `fn(*, scale_name: str, rng: random.Random) -> None`; add one line per app.
 SEED_STEPS: list[str] = [
     "gatehouse.observation.demo.seed_observation",
+    "gatehouse.volunteers.demo.seed_volunteers",
 ]
 
 

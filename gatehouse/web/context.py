@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gatehouse.accounts.models import User
 from gatehouse.core.roles import Capability
+from gatehouse.volunteers import nav as volunteer_nav
 
 NAV: list[tuple[Capability, str, Any]] = [
     (Capability.VIEW_PLACES, "web:places", _("Places")),
@@ -21,6 +22,8 @@ NAV: list[tuple[Capability, str, Any]] = [
     (Capability.VIEW_AUDIT, "web:audit", _("Audit trail")),
     (Capability.VIEW_OWN_RECORD, "web:me", _("My record")),
     (Capability.VIEW_OWN_RECORD, "observation:self_report", _("Health report")),
+    (Capability.MANAGE_VOLUNTEERS, "volunteers:index", volunteer_nav.VOLUNTEERS),
+    (Capability.VOLUNTEER_DUTY, "volunteers:my_shifts", volunteer_nav.MY_SHIFTS),
 ]
 
 

@@ -53,6 +53,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("web:places")
     if scope.can(Capability.VIEW_OWN_RECORD):
         return redirect("web:me")
+    if scope.can(Capability.VOLUNTEER_DUTY):
+        return redirect("volunteers:my_shifts")
     return render(
         request, "web/home.html", {"role": Role(scope.role).label if scope.role in Role.values else ""}
     )

@@ -54,6 +54,30 @@ def _raise_overdue_follow_ups(now: dt.datetime) -> int:
     return follow_ups_overdue_raise(now=now)
 
 
+def _gates_uncovered(now: dt.datetime) -> int:
+    from gatehouse.volunteers.services import slots_uncovered_alert
+
+    return slots_uncovered_alert(now)
+
+
+def _patrol_rounds(now: dt.datetime) -> int:
+    from gatehouse.volunteers.services import patrol_rounds_check
+
+    return patrol_rounds_check(now)
+
+
+def _rosters_solve(now: dt.datetime) -> int:
+    from gatehouse.volunteers.services import rosters_solve_requested
+
+    return rosters_solve_requested(now)
+
+
+def _rosters_repair(now: dt.datetime) -> int:
+    from gatehouse.volunteers.services import rosters_reconcile
+
+    return rosters_reconcile(now)
+
+
 JOBS: list[Job] = [
     Job("purge seen pass nonces", dt.timedelta(seconds=60), _purge_seen_nonces),
     Job("purge departed residents", dt.timedelta(hours=1), _purge_departed_residents),
@@ -61,4 +85,9 @@ JOBS: list[Job] = [
     Job("deliver alert notifications", dt.timedelta(seconds=2), _deliver_notifications),
     Job("purge old alert notifications", dt.timedelta(hours=1), _purge_notifications),
     Job("raise overdue follow-ups", dt.timedelta(seconds=30), _raise_overdue_follow_ups),
+    Job("uncovered gate slots", dt.timedelta(seconds=30), _gates_uncovered),
+    Job("patrol rounds due", dt.timedelta(seconds=30), _patrol_rounds),
+    # A street-size solve takes up to a minute; run another `manage.py worker` if that delays the rest.
+    Job("solve requested rosters", dt.timedelta(seconds=2), _rosters_solve),
+    Job("repair rosters", dt.timedelta(seconds=60), _rosters_repair),
 ]

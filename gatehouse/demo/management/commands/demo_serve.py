@@ -33,8 +33,10 @@ def demo_processes(port: int) -> list[list[str]]:
             "--graceful-timeout",
             "5",
         ],
-        # The deadline loops: alert escalation and notices, overdue follow-ups, retention.
-        [python, str(settings.BASE_DIR / "manage.py"), "worker", "--tick", "1"],
+        # The deadline loops: alert escalation and notices, overdue follow-ups, uncovered gates, retention.
+        [python, str(settings.BASE_DIR / "manage.py"), "worker", "--tick", "1", "--skip", "solve"],
+        # Roster solves take up to a minute of CP-SAT; their own worker keeps the deadlines on time.
+        [python, str(settings.BASE_DIR / "manage.py"), "worker", "--only", "solve"],
     ]
 
 

@@ -26,6 +26,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="run every job once and exit")
         parser.add_argument("--tick", type=float, default=1.0, help="seconds between checks for due jobs")
+        parser.add_argument(
+            "--only",
+            action="append",
+            default=[],
+            metavar="WORD",
+            help="run only jobs whose name contains WORD (repeatable)",
+        )
+        parser.add_argument(
+            "--skip",
+            action="append",
+            default=[],
+            metavar="WORD",
+            help="skip jobs whose name contains WORD (repeatable)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         stopping = False
@@ -36,9 +50,18 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        next_run = {job.name: 0.0 for job in JOBS}
+        jobs = [
+            job
+            for job in JOBS
+            if (not options["only"] or any(w in job.name for w in options["only"]))
+            and not any(w in job.name for w in options["skip"])
+        ]
+        if not jobs:
+            self.stderr.write("no job matches --only/--skip")
+            raise SystemExit(2)
+        next_run = {job.name: 0.0 for job in jobs}
         while not stopping:
-            for job in JOBS:
+            for job in jobs:
                 if stopping or time.monotonic() < next_run[job.name]:
                     continue
                 close_old_connections()
