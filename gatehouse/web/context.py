@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gatehouse.accounts.models import User
 from gatehouse.core.roles import Capability
+from gatehouse.passes.views import NAV_LABEL as MY_PASS
 
 NAV: list[tuple[Capability, str, Any]] = [
     (Capability.VIEW_PLACES, "web:places", _("Places")),
@@ -19,6 +20,7 @@ NAV: list[tuple[Capability, str, Any]] = [
     (Capability.EDIT_POLICIES, "web:policy", _("Policy")),
     (Capability.VIEW_AUDIT, "web:audit", _("Audit trail")),
     (Capability.VIEW_OWN_RECORD, "web:me", _("My record")),
+    (Capability.VIEW_OWN_RECORD, "passes:mine", MY_PASS),
 ]
 
 

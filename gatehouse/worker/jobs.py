@@ -30,7 +30,14 @@ def _purge_seen_nonces(now: dt.datetime) -> int:
     return seen_nonces_purge(now=now)
 
 
+def _purge_signin_codes(now: dt.datetime) -> int:
+    from gatehouse.accounts.services import signin_codes_purge
+
+    return signin_codes_purge(now=now)
+
+
 JOBS: list[Job] = [
     Job("purge seen pass nonces", dt.timedelta(seconds=60), _purge_seen_nonces),
     Job("purge departed residents", dt.timedelta(hours=1), _purge_departed_residents),
+    Job("purge sign-in codes", dt.timedelta(hours=1), _purge_signin_codes),
 ]
