@@ -308,7 +308,7 @@ class FamilyChooserTest(SignInTestCase):
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
-    received: list[tuple[str, dict]] = []
+    received: list[tuple[str, dict[str, str]]] = []
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
