@@ -108,7 +108,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "gatehouse.web.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -138,6 +138,7 @@ TEMPLATES = [
 ]
 
 DEFAULT_SQLITE = BASE_DIR / "var" / "gatehouse.sqlite3"
+DEFAULT_SQLITE.parent.mkdir(exist_ok=True)  # a fresh checkout has no var/ yet
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE}"), conn_max_age=env_int("DB_CONN_MAX_AGE", 60)
@@ -202,6 +203,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 MQTT_URL = os.environ.get("MQTT_URL", "")
+# Every paginated list is bounded at both ends (see gatehouse.api.base.Pagination).
+NINJA_PAGINATION_CLASS = "gatehouse.api.base.Pagination"
+NINJA_PAGINATION_MAX_LIMIT = 500
 
 LOGGING = {
     "version": 1,

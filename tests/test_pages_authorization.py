@@ -30,7 +30,14 @@ def _page_names(patterns: list[URLPattern | URLResolver], prefix: str = "") -> s
 class PagesTest(BaseTestCase):
     def get(self, user, path, **extra):
         client = self.client_for(user) if user else Client()
-        return client.get(path, HTTP_ACCEPT_LANGUAGE="en", **extra)
+        client.cookies["django_language"] = "en"
+        return client.get(path, **extra)
+
+    def test_pages_are_chinese_unless_english_was_chosen(self):
+        client = self.client_for(self.worker_a)
+        self.assertContains(client.get("/places/", HTTP_ACCEPT_LANGUAGE="en-US"), "地点")
+        client.post("/i18n/setlang/", {"language": "en", "next": "/places/"})
+        self.assertContains(client.get("/places/"), "Places")
 
     @covers("PAGE web:home")
     def test_home_sends_each_role_to_its_work(self):

@@ -2,11 +2,11 @@
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import ConfigDict, Field
 
 from gatehouse.accounts.services import actor_from_request
@@ -19,9 +19,9 @@ router = Router(tags=["alerts"])
 
 class AlertOut(Schema):
     id: uuid.UUID
-    kind: Alert.Kind
+    kind: Alert.AlertKind
     severity: int
-    status: Alert.Status
+    status: Alert.AlertStatus
     level: Alert.Level
     title: str
     subject_label: str
@@ -42,8 +42,10 @@ class ResolveIn(Schema):
 
 
 @router.get("", response=list[AlertOut])
-@paginate(LimitOffsetPagination)
-def alert_list(request: HttpRequest, status: str = "unresolved") -> object:
+@paginate
+def alert_list(
+    request: HttpRequest, status: Literal["unresolved", "open", "acknowledged", "resolved"] = "unresolved"
+) -> object:
     return selectors.alert_list(scope=scope_of(request), status=status)
 
 

@@ -14,7 +14,7 @@ from gatehouse.places.models import Compound, Neighbourhood
 class Alert(BaseModel):
     """An event someone must act on; at most one open alert per dedupe key (case and kind)."""
 
-    class Kind(models.TextChoices):
+    class AlertKind(models.TextChoices):
         GATE_FEVER = "gate_fever", _("Fever at a gate")
         GATE_OBSERVATION_EXIT = "gate_observation_exit", _("Person under home observation at a gate")
         GATE_OFFLINE_CHANGED = "gate_offline_changed", _("Offline gate decision overturned")
@@ -29,16 +29,20 @@ class Alert(BaseModel):
         PATROL_MISSED = "patrol_missed", _("Patrol check-point missed")
         OTHER = "other", _("Other")
 
+    Kind = AlertKind
+
     class Severity(models.IntegerChoices):
         LOW = 1, _("Low")
         MEDIUM = 2, _("Medium")
         HIGH = 3, _("High")
         CRITICAL = 4, _("Critical")
 
-    class Status(models.TextChoices):
+    class AlertStatus(models.TextChoices):
         OPEN = "open", _("Open")
         ACKNOWLEDGED = "acknowledged", _("Acknowledged")
         RESOLVED = "resolved", _("Resolved")
+
+    Status = AlertStatus
 
     class Level(models.TextChoices):
         NEIGHBOURHOOD = "neighbourhood", _("Neighbourhood")

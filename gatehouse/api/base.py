@@ -11,10 +11,12 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer, django_auth
+from pydantic import Field
 
 from gatehouse.accounts.models import User
 from gatehouse.accounts.services import api_token_authenticate
@@ -29,6 +31,15 @@ class TokenAuth(HttpBearer):
         if user is not None:
             request.user = user
         return user
+
+
+class Pagination(LimitOffsetPagination):
+    """Limit/offset with both ends bounded: an offset past any real list is refused with a 422, not a
+    database overflow (SQLite's integers end at 2**63)."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=500)
+        offset: int = Field(0, ge=0, le=10_000_000)
 
 
 api = NinjaAPI(

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from gatehouse.api.base import scope_of
@@ -42,7 +42,7 @@ class AuditFilter(Schema):
 
 
 @router.get("", response=list[AuditOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def audit(request: HttpRequest, filters: Query[AuditFilter]) -> QuerySet[AuditEntry]:
     scope = scope_of(request)
     qs = audit_list(scope=scope, **filters.model_dump())

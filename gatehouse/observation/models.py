@@ -13,15 +13,19 @@ from gatehouse.places.models import Compound
 class ObservationCase(BaseModel):
     """A person kept at home (or monitored) for a set number of days."""
 
-    class Kind(models.TextChoices):
+    class CaseKind(models.TextChoices):
         HOME_OBSERVATION = "home_observation", _("Home observation")
         HEALTH_MONITORING = "health_monitoring", _("Health monitoring")
 
-    class Status(models.TextChoices):
+    Kind = CaseKind
+
+    class CaseStatus(models.TextChoices):
         ACTIVE = "active", _("Active")
         RELEASED = "released", _("Released")
         HOSPITAL = "hospital", _("Transferred to hospital")
         CENTRAL_QUARANTINE = "central_quarantine", _("Moved to central quarantine")
+
+    Status = CaseStatus
 
     class Source(models.TextChoices):
         RETURNEE_REGISTRATION = "returnee_registration", _("Returnee registration")

@@ -5,7 +5,7 @@ import uuid
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import ConfigDict, Field
 
 from gatehouse.accounts.services import actor_from_request
@@ -28,7 +28,7 @@ class ResidentOut(Schema):
     compound_name: str = Field(..., alias="compound.name")
     building: str = Field(..., alias="household.building")
     room: str = Field(..., alias="household.room")
-    status: Resident.Status
+    status: Resident.ResidentStatus
     health_colour: HealthColour
     health_colour_reason: str
 
@@ -85,7 +85,7 @@ class ResidentFilter(Schema):
 
 
 @router.get("", response=list[ResidentOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def resident_list(request: HttpRequest, filters: Query[ResidentFilter]) -> object:
     scope = scope_of(request)
     if filters.q:
@@ -161,6 +161,6 @@ def vehicle_create(request: HttpRequest, payload: VehicleIn) -> Status[Vehicle]:
 
 
 @vehicles_router.get("", response=list[VehicleOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def vehicle_list(request: HttpRequest) -> object:
     return selectors.vehicle_list(scope=scope_of(request)).order_by("plate")

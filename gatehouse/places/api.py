@@ -32,7 +32,7 @@ class NeighbourhoodOut(Schema):
 class GateOut(Schema):
     id: uuid.UUID
     name: str
-    status: Gate.Status
+    status: Gate.GateStatus
     opens_at: dt.time | None
     closes_at: dt.time | None
     has_vehicle_lane: bool
@@ -60,7 +60,7 @@ class CompoundDetailOut(CompoundOut):
 class GatePatch(Schema):
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(None, min_length=1, max_length=60)
-    status: Gate.Status | None = None
+    status: Gate.GateStatus | None = None
     opens_at: dt.time | None = None
     closes_at: dt.time | None = None
     has_vehicle_lane: bool | None = None
