@@ -26,7 +26,7 @@ from gatehouse.people.models import HealthColour, Resident
 router = Router(tags=["passes"])
 
 
-class TokenOut(Schema):
+class PassTokenOut(Schema):
     token: str = Field(..., description="show as a QR code; valid until valid_until, once")
     step: int
     valid_until: dt.datetime
@@ -36,7 +36,7 @@ class TokenOut(Schema):
     masked_name: str
 
 
-class PublicKeyOut(Schema):
+class PassPublicKeyOut(Schema):
     algorithm: str
     public_key: str = Field(..., description="base64 of the raw 32-byte Ed25519 public key")
     token_prefix: str
@@ -44,13 +44,13 @@ class PublicKeyOut(Schema):
     max_skew_seconds: int
 
 
-class BundlePassOut(Schema):
+class OfflineBundlePassOut(Schema):
     pass_id: uuid.UUID
     masked_name: str
     colour: HealthColour
 
 
-class BundleCardOut(Schema):
+class OfflineBundleCardOut(Schema):
     serial: str
     pass_id: uuid.UUID
 
@@ -59,24 +59,24 @@ class OfflineBundleOut(Schema):
     generated_at: dt.datetime
     compound_id: uuid.UUID
     public_key: str
-    passes: list[BundlePassOut]
+    passes: list[OfflineBundlePassOut]
     revoked_pass_ids: list[uuid.UUID]
-    cards: list[BundleCardOut]
+    cards: list[OfflineBundleCardOut]
     revoked_card_serials: list[str]
 
 
-class CardOut(Schema):
+class PassCardOut(Schema):
     serial: str
     version: int
-    status: Card.Status
+    status: Card.CardStatus
     created_at: dt.datetime
     revoked_at: dt.datetime | None
     revoked_reason: str
 
 
-class PassOut(Schema):
+class PassRecordOut(Schema):
     id: uuid.UUID
-    status: Pass.Status
+    status: Pass.PassStatus
     created_at: dt.datetime
     revoked_at: dt.datetime | None
     revoked_reason: str
@@ -86,17 +86,17 @@ class PassOut(Schema):
 class ResidentPassesOut(Schema):
     resident_id: uuid.UUID
     masked_name: str
-    passes: list[PassOut]
-    cards: list[CardOut]
+    passes: list[PassRecordOut]
+    cards: list[PassCardOut]
 
 
-class RevokeIn(Schema):
+class PassRevokeIn(Schema):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(..., max_length=20, description="moved_out, lost, deceased or other")
     note: str = Field("", max_length=200, description="required for other")
 
 
-class CardsIn(Schema):
+class PassCardsIn(Schema):
     model_config = ConfigDict(extra="forbid")
     member_ids: list[uuid.UUID] | None = Field(
         None, max_length=20, description="members of the resident's household; all living there if omitted"
@@ -112,7 +112,7 @@ def _passes_of(resident: Resident) -> dict[str, object]:
     }
 
 
-@router.get("/me/token", response=TokenOut, summary="A fresh rotating token for my pass (residents)")
+@router.get("/me/token", response=PassTokenOut, summary="A fresh rotating token for my pass (residents)")
 def my_token(request: HttpRequest) -> dict[str, object]:
     resident = holder_resident(request)
     holder = holder_pass(request, resident)
@@ -132,7 +132,7 @@ def my_token(request: HttpRequest) -> dict[str, object]:
     }
 
 
-@router.get("/public-key", response=PublicKeyOut, summary="The key gates verify pass tokens with")
+@router.get("/public-key", response=PassPublicKeyOut, summary="The key gates verify pass tokens with")
 def public_key(request: HttpRequest) -> dict[str, object]:
     return {
         "algorithm": "Ed25519",
@@ -166,7 +166,7 @@ def resident_passes(request: HttpRequest, resident_id: uuid.UUID) -> dict[str, o
 
 @router.post("/residents/{resident_id}/revoke", response=ResidentPassesOut, summary="Revoke a pass, at once")
 def resident_pass_revoke(
-    request: HttpRequest, resident_id: uuid.UUID, payload: RevokeIn
+    request: HttpRequest, resident_id: uuid.UUID, payload: PassRevokeIn
 ) -> dict[str, object]:
     scope = scope_of(request)
     resident = people_selectors.resident_for_edit(scope=scope, resident_id=resident_id)
@@ -185,7 +185,7 @@ def resident_pass_revoke(
     response={200: None},
     summary="Print cards for the resident's household (PDF, one A6 page each)",
 )
-def household_cards(request: HttpRequest, resident_id: uuid.UUID, payload: CardsIn) -> HttpResponse:
+def household_cards(request: HttpRequest, resident_id: uuid.UUID, payload: PassCardsIn) -> HttpResponse:
     scope = scope_of(request)
     resident = people_selectors.resident_for_edit(scope=scope, resident_id=resident_id)
     cards = services.household_cards_issue(

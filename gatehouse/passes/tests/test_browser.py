@@ -18,9 +18,10 @@ from gatehouse.people.models import HealthColourChange
 from gatehouse.people.services import resident_health_colour_set
 from gatehouse.testing import SETUP, make_world
 
+# Playwright's sync API runs an event loop in this thread; the ORM calls below are ordinary sync code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = "/usr/bin/chromium"
-# Set GATEHOUSE_SCREENSHOTS=<dir> to keep screenshots of each step for a person to look at.
-SHOTS = os.environ.get("GATEHOUSE_SCREENSHOTS", "")
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 
 
 @pytest.mark.browser
@@ -34,8 +35,6 @@ class PhonePassBrowserTest(StaticLiveServerTestCase):
             from playwright.sync_api import sync_playwright
         except ImportError:
             need_service("playwright is not installed")
-        # Playwright's sync API runs an event loop on this thread; the ORM calls here are still sync.
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
         super().setUpClass()
         cls.playwright = sync_playwright().start()
         cls.browser = cls.playwright.chromium.launch(
@@ -48,7 +47,6 @@ class PhonePassBrowserTest(StaticLiveServerTestCase):
         cls.browser.close()
         cls.playwright.stop()
         super().tearDownClass()
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
     def setUp(self):
         make_world(self)
@@ -73,9 +71,8 @@ class PhonePassBrowserTest(StaticLiveServerTestCase):
         self.context.close()
 
     def shot(self, name):
-        if SHOTS:
-            Path(SHOTS).mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"pass-{name}.png"), full_page=True)
 
     def qr_path(self):
         return self.page.locator("#pass .qr svg path.qr-line").get_attribute("d")
