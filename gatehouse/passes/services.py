@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import unicodedata
 import uuid
 from dataclasses import dataclass
 
@@ -160,6 +161,8 @@ def pass_revoke(
     `pass_for_holder`), so a lost phone's open session stays dead.
     """
     note = (note or "").strip()[:200]
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in note):
+        raise ValidationError({"note": [_("The note contains characters that cannot be stored.")]})
     allowed = WORKER_REASONS if scope is not None else tuple(RevocationReason)
     if reason not in allowed:
         raise ValidationError({"reason": [_("Choose why the pass is revoked.")]})

@@ -163,6 +163,8 @@ class ResidentPassesApiTest(PassesApiTestCase):
             ({}, "reason"),
             ({"reason": "lost", "note": "x" * 201}, "note"),
             ({"reason": "lost", "extra": 1}, "extra"),
+            ({"reason": "lost", "note": "钱包\u0000丢了"}, "note"),
+            ({"reason": "lost", "note": "\ud800"}, "note"),
         ]:
             response = self.call(self.worker_b, "POST", path, body, lang="zh-hans")
             self.assertEqual(response.status_code, 422, body)

@@ -123,6 +123,7 @@ class BadScanInputTest(BaseTestCase):
             "GH1.' OR '1'='1",
             "GH1.中文中文",
             "GH1.\x00\x01\x02\xff",
+            "GH1.\ud800\udfff",
             real[:-5],
             real.replace("GH1.", "GH2."),
             "https://evil.example/?t=" + real,
