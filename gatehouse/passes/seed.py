@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 
+from django.db import connection
 from django.utils import timezone
 
 from gatehouse.accounts.models import User
@@ -19,21 +20,10 @@ from gatehouse.people.services import resident_update
 # China Mobile's well-known test number: the demo's phone sign-in prints its code to the console.
 DEMO_PHONE = "13800138000"
 DEMO_CARDS = 12
-_BATCH = 5000
 
 
 def seed_passes(*, scale_name: str, rng: random.Random) -> None:
-    now = timezone.now()
-    has_pass = set(Pass.objects.values_list("resident_id", flat=True))
-    batch: list[Pass] = []
-    # Issued up front, so a gate's offline bundle knows every resident from its first download.
-    for resident_id in Resident.objects.filter(status=Resident.Status.ACTIVE).values_list("id", flat=True):
-        if resident_id not in has_pass:
-            batch.append(Pass(resident_id=resident_id, created_at=now, updated_at=now))
-        if len(batch) >= _BATCH:
-            Pass.objects.bulk_create(batch)
-            batch = []
-    Pass.objects.bulk_create(batch)
+    passes_issue_to_everyone()
 
     login = User.objects.filter(username="resident").select_related("resident__compound").first()
     if login is None or login.resident is None:
@@ -56,3 +46,22 @@ def seed_passes(*, scale_name: str, rng: random.Random) -> None:
     ).order_by("birth_date", "id")[:DEMO_CARDS]
     for resident in no_phone:
         card_issue(actor=SYSTEM, resident=resident)
+
+
+def passes_issue_to_everyone() -> int:
+    """Issue a pass to every resident living here who has none, in one INSERT … SELECT (a district's
+    660,000 in seconds): up front, so a gate's offline bundle knows everyone from its first download."""
+    table, residents = Pass._meta.db_table, Resident._meta.db_table
+    # Django keeps UUIDs as 32 hex characters on SQLite and as uuid on PostgreSQL.
+    new_id = "gen_random_uuid()" if connection.vendor == "postgresql" else "lower(hex(randomblob(16)))"
+    now = timezone.now()
+    columns = "id, created_at, updated_at, resident_id, status, revoked_reason, revoked_note"
+    # Table names and the id expression come from the code above, never from input.
+    sql = (
+        f"INSERT INTO {table} ({columns}) "  # noqa: S608
+        f"SELECT {new_id}, %s, %s, r.id, %s, '', '' FROM {residents} r "
+        f"WHERE r.status = %s AND NOT EXISTS (SELECT 1 FROM {table} p WHERE p.resident_id = r.id)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, now, Pass.PassStatus.ACTIVE, Resident.Status.ACTIVE])
+        return int(cursor.rowcount)
