@@ -246,3 +246,27 @@ LOGGING = {
 }
 
 GATEHOUSE_SITE_NAME = _("Gatehouse")
+
+# --- Resident sign-in by phone and one-time code (accounts) and the phone pass (passes) ------------
+# SMS gateway: "off" (default), "console" (prints codes to the server's console; the demo's choice),
+# "http" (a provider's HTTP API, configured below) or "memory" (tests). Each is off until configured.
+SMS_GATEWAY = env_str("GATEHOUSE_SMS_GATEWAY", "console" if env_bool("GATEHOUSE_DEMO", False) else "off")
+if SMS_GATEWAY not in {"off", "console", "http", "memory"}:
+    raise ImproperlyConfigured(
+        f"GATEHOUSE_SMS_GATEWAY must be off, console, http or memory, got {SMS_GATEWAY!r}"
+    )
+SMS_HTTP_URL = env_str("GATEHOUSE_SMS_HTTP_URL", "")
+SMS_HTTP_TOKEN = env_secret("GATEHOUSE_SMS_HTTP_TOKEN") if SMS_GATEWAY == "http" else ""
+SMS_HTTP_TIMEOUT_SECONDS = env_int("GATEHOUSE_SMS_HTTP_TIMEOUT_SECONDS", 5)
+if SMS_GATEWAY == "http" and not SMS_HTTP_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        "GATEHOUSE_SMS_HTTP_URL must be an http(s) URL when GATEHOUSE_SMS_GATEWAY=http"
+    )
+SIGNIN_CODE_TTL_SECONDS = env_int("GATEHOUSE_SIGNIN_CODE_TTL_SECONDS", 300)
+SIGNIN_CODE_MAX_ATTEMPTS = env_int("GATEHOUSE_SIGNIN_CODE_MAX_ATTEMPTS", 5)
+SIGNIN_CODE_RESEND_SECONDS = env_int("GATEHOUSE_SIGNIN_CODE_RESEND_SECONDS", 60)
+SIGNIN_CODES_PER_PHONE_PER_HOUR = env_int("GATEHOUSE_SIGNIN_CODES_PER_PHONE_PER_HOUR", 5)
+# Mobile carriers put many phones behind one address (carrier-grade NAT): generous, but bounded.
+SIGNIN_CODES_PER_ADDRESS_PER_HOUR = env_int("GATEHOUSE_SIGNIN_CODES_PER_ADDRESS_PER_HOUR", 30)
+# Seconds between QR refreshes on the phone; 0 follows the token's 30 s time step.
+PASS_REFRESH_SECONDS = env_int("GATEHOUSE_PASS_REFRESH_SECONDS", 0)

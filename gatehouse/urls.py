@@ -14,5 +14,7 @@ urlpatterns = [
     path("alerts/", include("gatehouse.alerts.urls")),
     path("observation/", include("gatehouse.observation.urls")),
     path("volunteers/", include("gatehouse.volunteers.urls")),
+    path("signin/", include("gatehouse.accounts.urls")),
+    path("passes/", include("gatehouse.passes.urls")),
     path("", include("gatehouse.web.urls")),
 ]

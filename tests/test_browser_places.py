@@ -71,8 +71,9 @@ class PlaceTreeBrowserTest(StaticLiveServerTestCase):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "resident-zh.png"), full_page=True)
 
-        page.select_option("#language-form select", "en")
-        page.wait_for_load_state()
+        # The choice submits the form: wait for that navigation, not for the already-loaded page.
+        with page.expect_navigation():
+            page.select_option("#language-form select", "en")
         body = page.locator("main").inner_text()
         assert "Identity number" in body
         assert "110105********002X" in body

@@ -32,8 +32,14 @@ class AccessOut(Schema):
 
 class TokenIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(..., min_length=1, max_length=80)
-    username: str | None = Field(None, max_length=150, description="district command only: for another user")
+    # No control characters: PostgreSQL cannot store NUL in text, and a name is shown in lists.
+    name: str = Field(..., min_length=1, max_length=80, pattern=r"^[^\x00-\x1f\x7f]*$")
+    username: str | None = Field(
+        None,
+        max_length=150,
+        pattern=r"^[^\x00-\x1f\x7f]*$",
+        description="district command only: for another user",
+    )
 
 
 class TokenOut(Schema):

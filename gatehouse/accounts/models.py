@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gatehouse.core.models import BaseModel
 from gatehouse.core.roles import Role, Scope
 from gatehouse.people.models import Resident
 from gatehouse.places.models import Compound, District, Gate, Neighbourhood, Street
@@ -102,3 +103,32 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class SignInCode(BaseModel):
+    """A one-time code texted to a phone to sign a resident in. Neither the code nor the number is
+    kept in the clear: a keyed hash of each (the hash to count requests per number), and the number
+    encrypted so the residents behind it can be found once the code proves the phone. Purged after a day.
+    """
+
+    phone_hash = models.CharField(max_length=64)
+    phone_ciphertext = models.BinaryField()
+    code_hash = models.CharField(max_length=64)
+    ip_address = models.GenericIPAddressField(null=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    verified_at = models.DateTimeField(null=True)
+    used_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("sign-in code")
+        verbose_name_plural = _("sign-in codes")
+        # The throttles count recent requests per number and per address.
+        indexes = [
+            models.Index(fields=["phone_hash", "created_at"]),
+            models.Index(fields=["ip_address", "created_at"]),
+            models.Index(fields=["created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"sign-in code {self.id}"

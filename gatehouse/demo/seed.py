@@ -562,6 +562,7 @@ def seed_residents(
 SEED_STEPS: list[str] = [
     "gatehouse.observation.demo.seed_observation",
     "gatehouse.volunteers.demo.seed_volunteers",
+    "gatehouse.passes.seed.seed_passes",
 ]
 
 

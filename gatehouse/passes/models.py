@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gatehouse.core.models import BaseModel
 from gatehouse.people.models import Resident
@@ -21,7 +22,7 @@ class Pass(BaseModel):
     """A resident's pass. Revoking it stops every token and card of it at once."""
 
     class PassStatus(models.TextChoices):
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("pass or card", "Valid")
         REVOKED = "revoked", _("Revoked")
 
     Status = PassStatus
@@ -30,6 +31,7 @@ class Pass(BaseModel):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_reason = models.CharField(max_length=12, choices=RevocationReason.choices, blank=True)
+    revoked_note = models.CharField(max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("pass")
@@ -48,7 +50,7 @@ class Card(BaseModel):
     """A printed card for someone without a phone: a static serial and a version; a reprint revokes it."""
 
     class CardStatus(models.TextChoices):
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("pass or card", "Valid")
         REVOKED = "revoked", _("Revoked")
 
     Status = CardStatus

@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import unicodedata
 import uuid
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gatehouse.core.audit import Actor, audit_record
+from gatehouse.core.roles import Capability, Scope
 from gatehouse.lib import passtoken
 from gatehouse.passes.models import Card, Pass, RevocationReason, SeenNonce
+from gatehouse.people import selectors as people_selectors
+from gatehouse.people import services as people_services
 from gatehouse.people.models import Resident
 
 # Reason codes beyond passtoken.TokenError's.
@@ -24,6 +30,7 @@ PASS_UNKNOWN = "pass_unknown"
 PASS_REVOKED = "pass_revoked"
 CARD_UNKNOWN = "card_unknown"
 CARD_REVOKED = "card_revoked"
+RESIDENT_DEPARTED = "resident_departed"
 NONCE_RETENTION = dt.timedelta(seconds=passtoken.MAX_SKEW_SECONDS * 4)
 
 _SERIAL_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud and typed at a gate
@@ -96,6 +103,10 @@ def card_serial_new() -> str:
 
 def card_issue(*, actor: Actor, resident: Resident) -> Card:
     """Print a card: the resident's previous cards are revoked, the new one has the next version."""
+    if resident.status != Resident.Status.ACTIVE:
+        raise ValidationError(
+            {"resident": [_("%(name)s no longer lives here.") % {"name": resident.masked_name}]}
+        )
     pass_record = pass_for(resident)
     with transaction.atomic():
         previous = list(Card.objects.select_for_update().filter(pass_record__resident=resident))
@@ -130,14 +141,43 @@ def card_resolve(*, serial: str) -> ScanResult:
     return ScanResult(card.pass_record.resident, card.pass_record, None)
 
 
-def pass_revoke(*, actor: Actor, resident: Resident, reason: str) -> int:
-    """Revoke the resident's pass and every card of it, effective at once. Returns passes revoked."""
-    if reason not in RevocationReason.values:
-        raise ValueError(f"unknown revocation reason {reason!r}")
+# What a neighbourhood worker may give as the reason; "reissued" is the card printer's own.
+WORKER_REASONS = (
+    RevocationReason.MOVED_OUT,
+    RevocationReason.LOST,
+    RevocationReason.DECEASED,
+    RevocationReason.OTHER,
+)
+
+
+def pass_revoke(
+    *, actor: Actor, resident: Resident, reason: str, scope: Scope | None = None, note: str = ""
+) -> int:
+    """Revoke the resident's pass and every card of it, effective at once. Returns passes revoked.
+
+    With a `scope` a person is acting (a neighbourhood worker): the reason must be one they give, "other"
+    needs a note, and moving out or death also ends the residency, so no new pass is issued later. A
+    living resident's phone gets a new pass only after signing in by phone again (see
+    `pass_for_holder`), so a lost phone's open session stays dead.
+    """
+    note = (note or "").strip()[:200]
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in note):
+        raise ValidationError({"note": [_("The note contains characters that cannot be stored.")]})
+    allowed = WORKER_REASONS if scope is not None else tuple(RevocationReason)
+    if reason not in allowed:
+        raise ValidationError({"reason": [_("Choose why the pass is revoked.")]})
+    if scope is not None:
+        if not scope.can(Capability.EDIT_RESIDENTS):
+            raise PermissionDenied(_("Your role may not do this."))
+        if reason == RevocationReason.OTHER and not note:
+            raise ValidationError({"note": [_("Say why the pass is revoked.")]})
     now = timezone.now()
     with transaction.atomic():
+        if not Pass.objects.filter(resident=resident).exists():
+            # Leave a revoked pass behind, so the phone knows it was revoked rather than never issued.
+            pass_for(resident)
         revoked = Pass.objects.filter(resident=resident, status=Pass.Status.ACTIVE).update(
-            status=Pass.Status.REVOKED, revoked_at=now, revoked_reason=reason
+            status=Pass.Status.REVOKED, revoked_at=now, revoked_reason=reason, revoked_note=note
         )
         Card.objects.filter(pass_record__resident=resident, status=Card.Status.ACTIVE).update(
             status=Card.Status.REVOKED, revoked_at=now, revoked_reason=reason
@@ -148,9 +188,115 @@ def pass_revoke(*, actor: Actor, resident: Resident, reason: str) -> int:
             object_type="pass",
             object_id=resident.id,
             subject_resident_id=resident.id,
-            detail=f"revoked: {reason}",
+            detail=f"revoked: {reason}" + (f" ({note})" if note else ""),
         )
+        if (
+            scope is not None
+            and reason in (RevocationReason.MOVED_OUT, RevocationReason.DECEASED)
+            and resident.status == Resident.Status.ACTIVE
+        ):
+            people_services.resident_move_out(
+                scope=scope, actor=actor, resident=resident, deceased=reason == RevocationReason.DECEASED
+            )
     return revoked
+
+
+def household_cards_issue(
+    *, scope: Scope, actor: Actor, resident: Resident, member_ids: list[uuid.UUID] | None = None
+) -> list[Card]:
+    """Print cards for `resident`'s household: every member living there, or the members named.
+    Each reprint revokes that member's previous card. `resident` must come from a scoped selector."""
+    if not scope.can(Capability.EDIT_RESIDENTS):
+        raise PermissionDenied(_("Your role may not do this."))
+    members = list(people_selectors.household_members(resident=resident).order_by("birth_date", "id"))
+    if member_ids is not None:
+        wanted = set(member_ids)
+        members = [m for m in members if m.id in wanted]
+        if not wanted or len(members) != len(wanted):
+            raise ValidationError({"member_ids": [_("Choose members living in this household.")]})
+    if not members:
+        raise ValidationError({"member_ids": [_("Nobody lives in this household any more.")]})
+    with transaction.atomic():
+        return [card_issue(actor=actor, resident=member) for member in members]
+
+
+# --- the pass on the holder's phone ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HolderPass:
+    """The pass a phone may show, or why it may not (`problem` is a reason code)."""
+
+    pass_record: Pass | None
+    problem: str | None
+
+
+def pass_for_holder(
+    *, resident: Resident, bound_pass_id: uuid.UUID | str | None, may_reissue: bool
+) -> HolderPass:
+    """The pass to show on the resident's phone.
+
+    A phone session is bound to the pass it first showed; once that pass is revoked the session shows
+    nothing more. A new pass replaces a revoked one only for a session that has just proved the phone
+    again (`may_reissue`, set by the phone sign-in), so revoking a lost phone's pass ends it for good.
+    """
+    if resident.status != Resident.Status.ACTIVE:
+        return HolderPass(None, RESIDENT_DEPARTED)
+    if bound_pass_id and not may_reissue:
+        bound = Pass.objects.filter(id=bound_pass_id, resident=resident).first()
+        if bound is not None and bound.status == Pass.Status.ACTIVE:
+            return HolderPass(bound, None)
+        return HolderPass(bound, PASS_REVOKED)
+    active = Pass.objects.filter(resident=resident, status=Pass.Status.ACTIVE).first()
+    if active is not None:
+        return HolderPass(active, None)
+    if may_reissue or not Pass.objects.filter(resident=resident).exists():
+        return HolderPass(pass_for(resident), None)
+    latest = Pass.objects.filter(resident=resident).order_by("-revoked_at").first()
+    return HolderPass(latest, PASS_REVOKED)
+
+
+@dataclass(frozen=True)
+class PhoneToken:
+    token: str
+    step: int
+    issued_at: dt.datetime
+    valid_until: dt.datetime
+    refresh_in: float
+
+
+def refresh_delay(unix_seconds: float, configured: int = 0) -> float:
+    """Seconds until the phone should fetch its next token.
+
+    By default just after the next 30 s step begins: a token is valid until 45 s after its step began,
+    so the code on screen stays valid until the next one arrives, with 14 s to spare for the network.
+    """
+    if configured > 0:
+        return float(configured)
+    step_end = (passtoken.time_step(unix_seconds) + 1) * passtoken.STEP_SECONDS
+    return max(1.0, step_end - unix_seconds + 1.0)
+
+
+def pass_phone_token(
+    *, pass_record: Pass, now: dt.datetime | None = None, refresh_seconds: int = 0
+) -> PhoneToken:
+    """A fresh signed token for `pass_record` (which `pass_for_holder` returned) and when to refresh."""
+    moment = now or timezone.now()
+    unix = moment.timestamp()
+    token = passtoken.token_sign(
+        passtoken.deployment_signing_key(), pass_id=pass_record.id, unix_seconds=unix
+    )
+    step = passtoken.time_step(unix)
+    valid_until = dt.datetime.fromtimestamp(
+        step * passtoken.STEP_SECONDS + passtoken.MAX_SKEW_SECONDS, tz=dt.UTC
+    )
+    return PhoneToken(
+        token=token,
+        step=step,
+        issued_at=moment,
+        valid_until=valid_until,
+        refresh_in=refresh_delay(unix, refresh_seconds),
+    )
 
 
 def seen_nonces_purge(*, now: dt.datetime) -> int:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gatehouse.accounts.models import User
 from gatehouse.core.roles import Capability
+from gatehouse.passes.views import NAV_LABEL as MY_PASS
 from gatehouse.volunteers import nav as volunteer_nav
 
 NAV: list[tuple[Capability, str, Any]] = [
@@ -24,6 +25,7 @@ NAV: list[tuple[Capability, str, Any]] = [
     (Capability.VIEW_OWN_RECORD, "observation:self_report", _("Health report")),
     (Capability.MANAGE_VOLUNTEERS, "volunteers:index", volunteer_nav.VOLUNTEERS),
     (Capability.VOLUNTEER_DUTY, "volunteers:my_shifts", volunteer_nav.MY_SHIFTS),
+    (Capability.VIEW_OWN_RECORD, "passes:mine", MY_PASS),
 ]
 
 

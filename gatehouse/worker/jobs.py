@@ -78,6 +78,12 @@ def _rosters_repair(now: dt.datetime) -> int:
     return rosters_reconcile(now)
 
 
+def _purge_signin_codes(now: dt.datetime) -> int:
+    from gatehouse.accounts.services import signin_codes_purge
+
+    return signin_codes_purge(now=now)
+
+
 JOBS: list[Job] = [
     Job("purge seen pass nonces", dt.timedelta(seconds=60), _purge_seen_nonces),
     Job("purge departed residents", dt.timedelta(hours=1), _purge_departed_residents),
@@ -90,4 +96,5 @@ JOBS: list[Job] = [
     # A street-size solve takes up to a minute; run another `manage.py worker` if that delays the rest.
     Job("solve requested rosters", dt.timedelta(seconds=2), _rosters_solve),
     Job("repair rosters", dt.timedelta(seconds=60), _rosters_repair),
+    Job("purge sign-in codes", dt.timedelta(hours=1), _purge_signin_codes),
 ]
