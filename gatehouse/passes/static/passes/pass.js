@@ -10,8 +10,13 @@
   var url = box.dataset.refreshUrl;
   var refreshTimer = null, expiryTimer = null, stopped = false;
 
+  // The district's clock, not the phone's: a gate volunteer compares it with their own watch, and
+  // the server-rendered times on this page are in the district's zone too.
+  var clockFormat = new Intl.DateTimeFormat("en-GB", {
+    timeZone: box.dataset.timeZone || undefined, hour12: false, hour: "2-digit", minute: "2-digit", second: "2-digit"
+  });
   function hhmmss(d) {
-    return [d.getHours(), d.getMinutes(), d.getSeconds()].map(function (n) { return (n < 10 ? "0" : "") + n; }).join(":");
+    return clockFormat.format(d);
   }
   function say(kind, text) {
     if (!statusLine) return;
