@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "gatehouse.alerts",
     "gatehouse.observation",
     "gatehouse.passes",
+    "gatehouse.returnees",
+    "gatehouse.gate",
     "gatehouse.web",
     "gatehouse.demo",
     "gatehouse.worker",
