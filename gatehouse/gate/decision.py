@@ -264,6 +264,8 @@ def _visitor(facts: CheckFacts, result: Callable[..., Decision]) -> Decision:
     if subject.colour == "red" or subject.open_case == "home_observation":
         return result(Outcome.REFUSE, "visitor_under_observation")
     if not subject.has_host_household:
+        if subject.kind == SubjectKind.OTHER_RESIDENT:
+            return result(Outcome.REFUSE, "pass_other_compound", "visitor_needs_host")
         return result(Outcome.REFUSE, "visitor_needs_host")
     return result(Outcome.LET_IN, "visitor_registered")
 

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from gatehouse.accounts.models import User
 from gatehouse.core.roles import Capability
+from gatehouse.gate.apps import NAV_ITEMS as GATE_NAV
+from gatehouse.returnees.apps import NAV_ITEMS as RETURNEES_NAV
 
 NAV: list[tuple[Capability, str, Any]] = [
     (Capability.VIEW_PLACES, "web:places", _("Places")),
@@ -19,6 +21,8 @@ NAV: list[tuple[Capability, str, Any]] = [
     (Capability.EDIT_POLICIES, "web:policy", _("Policy")),
     (Capability.VIEW_AUDIT, "web:audit", _("Audit trail")),
     (Capability.VIEW_OWN_RECORD, "web:me", _("My record")),
+    *GATE_NAV,
+    *RETURNEES_NAV,
 ]
 
 

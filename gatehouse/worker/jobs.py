@@ -30,7 +30,14 @@ def _purge_seen_nonces(now: dt.datetime) -> int:
     return seen_nonces_purge(now=now)
 
 
+def _purge_gate_events(now: dt.datetime) -> int:
+    from gatehouse.gate.services import gate_events_purge
+
+    return gate_events_purge(now=now)
+
+
 JOBS: list[Job] = [
     Job("purge seen pass nonces", dt.timedelta(seconds=60), _purge_seen_nonces),
     Job("purge departed residents", dt.timedelta(hours=1), _purge_departed_residents),
+    Job("purge gate events past retention", dt.timedelta(hours=1), _purge_gate_events),
 ]
