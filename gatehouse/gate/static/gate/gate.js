@@ -313,7 +313,7 @@
   function addRecent(r) {
     const li = document.createElement("li");
     li.className = `d-${r.decision}`;
-    li.textContent = `${new Date().toTimeString().slice(0, 8)} ${r.label || "—"} · ${r.decision_label}${r.provisional ? " ·  ⏳" : ""}`;
+    li.textContent = `${new Date().toTimeString().slice(0, 8)} ${r.label || "—"} · ${r.decision_label}${r.provisional ? ` · ${$("recent").dataset.offline}` : ""}`;
     $("recent").prepend(li);
     while ($("recent").children.length > 15) $("recent").lastChild.remove();
   }
@@ -379,6 +379,9 @@
   window.addEventListener("offline", () => setNet(false));
   setNet(navigator.onLine);
   if ("serviceWorker" in navigator && root.dataset.sw) {
+    navigator.serviceWorker.addEventListener("message", (ev) => {
+      if (ev.data && ev.data.cached) root.dataset.cached = "1";
+    });
     navigator.serviceWorker.register(root.dataset.sw, { scope: "/gate/" }).then(() => navigator.serviceWorker.ready).then((reg) => {
       const assets = [location.href, ...Array.from(document.querySelectorAll("script[src], link[rel=stylesheet]"), (e) => e.src || e.href)];
       if (reg.active) reg.active.postMessage({ cache: assets });
@@ -389,5 +392,6 @@
   sync();
   setInterval(sync, 10000);
   setInterval(() => { if (navigator.onLine) loadBundle(); }, 5 * 60 * 1000);
-  window.gatehouseGate = { sync, queueSize: () => idb.count("queue") };
+  // For the browser test and for support on a phone: look into the queue without the devtools.
+  window.gatehouseGate = { sync, queued: () => idb.all("queue"), enqueue: (item) => idb.put("queue", item), updateQueue };
 })();

@@ -9,7 +9,10 @@ self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim(
 self.addEventListener("message", (event) => {
   const urls = (event.data && event.data.cache) || [];
   const same = urls.filter((u) => new URL(u).origin === self.location.origin);
-  event.waitUntil(caches.open(CACHE).then((cache) => Promise.all(same.map((u) => cache.add(u).catch(() => null)))));
+  const reply = () => event.source && event.source.postMessage({ cached: same.length });
+  event.waitUntil(
+    caches.open(CACHE).then((cache) => Promise.all(same.map((u) => cache.add(u).catch(() => null)))).then(reply)
+  );
 });
 
 function remember(request, response) {
@@ -27,10 +30,10 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin || url.pathname.startsWith("/api/")) return;
   if (request.mode === "navigate") {
     // Network first, so a signed-out or changed page is never served stale while online.
-    event.respondWith(fetch(request).then((r) => remember(request, r)).catch(() => caches.match(request, { ignoreSearch: true })));
+    event.respondWith(fetch(request).then((r) => remember(request, r)).catch(() => caches.match(request, { ignoreSearch: true, ignoreVary: true })));
     return;
   }
   if (url.pathname.startsWith("/static/")) {
-    event.respondWith(caches.match(request).then((hit) => hit || fetch(request).then((r) => remember(request, r))));
+    event.respondWith(caches.match(request, { ignoreVary: true }).then((hit) => hit || fetch(request).then((r) => remember(request, r))));
   }
 });

@@ -1,0 +1,113 @@
+"""The gate screen in Debian's Chromium: it keeps taking checks with no network, shows how many wait,
+survives a reload while offline, and syncs each check exactly once when the network returns."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.contrib.staticfiles.testing import StaticLiveServerTestCase
+from django.test import Client
+
+from gatehouse.gate.models import GateEvent
+from gatehouse.gate.selectors import gate_context_cache_clear
+from gatehouse.passes.services import pass_for, pass_token_for
+from gatehouse.testing import make_world
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(os.environ.get("GATEHOUSE_SCREENSHOTS", "/tmp/gatehouse-shots"))
+
+
+@pytest.mark.browser
+class OfflineGateScreenTest(StaticLiveServerTestCase):
+    def setUp(self) -> None:
+        if not Path(CHROMIUM).exists():
+            from conftest import need_service
+
+            need_service("Chromium at /usr/bin/chromium")
+        # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain
+        # synchronous test set-up and checks.
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+        gate_context_cache_clear()
+        make_world(self)
+        pass_for(self.wang_fang)
+        from playwright.sync_api import sync_playwright
+
+        self.pw = sync_playwright().start()
+        self.browser = self.pw.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        self.context = self.browser.new_context(locale="en-US", viewport={"width": 412, "height": 915})
+        client = Client()
+        client.force_login(self.gate_a)
+        self.context.add_cookies(
+            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": self.live_server_url}]
+        )
+        self.page = self.context.new_page()
+
+    def tearDown(self) -> None:
+        self.context.close()
+        self.browser.close()
+        self.pw.stop()
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+    def submit(self, subject: str, value: str = "", temperature: str = "36.5", direction: str = "in") -> str:
+        page = self.page
+        page.check(f"input[name=subject][value={subject}]")
+        if value:
+            page.fill("#value", value)
+        page.check(f"input[name=direction][value={direction}]")
+        page.fill("#temperature", temperature)
+        before = int(page.get_attribute("#gate-screen", "data-checks") or "0")
+        page.click("#check-btn")
+        page.wait_for_function(
+            f"Number(document.getElementById('gate-screen').dataset.checks || 0) > {before}", timeout=10_000
+        )
+        return page.inner_text("#decision")
+
+    def test_checks_taken_offline_reach_the_server_exactly_once(self):
+        page = self.page
+        page.goto(f"{self.live_server_url}/gate/{self.gate_a1.id}/")
+        page.wait_for_selector("#gate-screen[data-ready='1']")
+        page.wait_for_selector("#gate-screen[data-cached='1']", state="attached")
+        # Online first: the server decides and stores.
+        self.assertEqual(self.submit("token", pass_token_for(self.wang_fang)), "Let through")
+        self.assertEqual(GateEvent.objects.filter(provisional=False).count(), 1)
+
+        self.context.set_offline(True)
+        token = pass_token_for(self.wang_fang)
+        self.assertEqual(self.submit("token", token), "Let through")
+        self.assertEqual(self.submit("token", token), "Refuse")  # the same code again, caught offline
+        self.assertIn("already used", page.inner_text("#reasons"))
+        self.assertEqual(self.submit("courier"), "Refuse")
+        self.assertEqual(self.submit("visitor", temperature="38.6"), "Fever: escalate now")
+        self.assertEqual(self.submit("token", "<b>not a pass</b>"), "Refuse")
+        self.assertTrue(page.is_visible("#provisional"))
+        self.assertEqual(page.inner_text("#queue"), "5 waiting to sync")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "gate-offline.png"), full_page=True)
+        self.assertEqual(GateEvent.objects.count(), 1)  # nothing reached the server
+
+        # A reload with no network: the service worker serves the page, IndexedDB kept the queue.
+        page.reload()
+        page.wait_for_selector("#gate-screen")
+        page.wait_for_function("document.getElementById('gate-screen').dataset.waiting === '5'")
+        queued = page.evaluate("window.gatehouseGate.queued()")
+        self.assertEqual(len({q["client_id"] for q in queued}), 5)
+
+        self.context.set_offline(False)
+        page.evaluate("window.gatehouseGate.sync()")
+        page.wait_for_function("document.getElementById('gate-screen').dataset.waiting === '0'", timeout=15_000)
+        self.assertEqual(GateEvent.objects.count(), 6)
+        stored = set(GateEvent.objects.filter(provisional=True).values_list("client_id", flat=True))
+        self.assertEqual(stored, {q["client_id"] for q in queued})
+        decisions = dict(GateEvent.objects.filter(provisional=True).values_list("client_id", "decision"))
+        self.assertEqual(sorted(decisions.values()), ["escalate", "let_in", "refuse", "refuse", "refuse"])
+
+        # A response lost on the way back: the phone sends one again. Nothing new is stored.
+        page.evaluate("(item) => window.gatehouseGate.enqueue(item)", queued[0])
+        page.evaluate("window.gatehouseGate.sync()")
+        page.wait_for_function("document.getElementById('gate-screen').dataset.waiting === '0'", timeout=15_000)
+        self.assertEqual(GateEvent.objects.count(), 6)
+        page.screenshot(path=str(SHOTS / "gate-synced.png"), full_page=True)
