@@ -10,12 +10,13 @@ raises an alert when the outcome differs.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -75,28 +76,71 @@ class _Subject:
     nonce: str | None = None
 
 
-def _resident_facts(resident: Resident, context: GateContext, **extra: Any) -> rules.SubjectFacts:
-    # A read of the observation app's model: the gate must know of a case opened minutes ago even
+def _resident_facts(
+    resident: Resident,
+    context: GateContext,
+    *,
+    has_host: bool,
+    two_gates: tuple[str, dt.datetime] | None = None,
+) -> tuple[rules.SubjectFacts, bool]:
+    """The person's open case and, for a rotating pass, whether it was just let through at another
+    gate: one query. Returns (facts, used_elsewhere)."""
+    # A read of the observation app's table: the gate must know of a case opened minutes ago even
     # if the colour change has not reached the pass yet. Unscoped: the caller resolved the person.
-    open_case = (
-        ObservationCase.objects.filter(resident_id=resident.id, status=ObservationCase.Status.ACTIVE)
-        .values_list("kind", flat=True)
-        .first()
+    # Raw SQL because this runs on every scan and the ORM's compilation of two correlated
+    # subqueries cost more than the query itself (docs/benchmarks.md, "The gate").
+    uuid_field = GateEvent._meta.get_field("id")
+    resident_key = uuid_field.get_db_prep_value(resident.id, connection)
+    cases = ObservationCase._meta.db_table
+    events = GateEvent._meta.db_table
+    params: list[Any] = [resident_key, ObservationCase.Status.ACTIVE]
+    elsewhere_sql = "0"
+    if two_gates is not None:
+        direction, moment = two_gates
+        elsewhere_sql = (
+            f"EXISTS (SELECT 1 FROM {events} WHERE subject_resident_id = %s AND at >= %s"  # noqa: S608
+            " AND direction = %s AND decision = %s AND gate_id <> %s)"
+        )
+        params += [
+            resident_key,
+            connection.ops.adapt_datetimefield_value(moment - TWO_GATES_WINDOW),
+            direction,
+            GateEvent.Decision.LET_IN.value,
+            uuid_field.get_db_prep_value(context.gate_id, connection),
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT kind FROM {cases} WHERE resident_id = %s AND status = %s LIMIT 1), "  # noqa: S608
+            f"{elsewhere_sql}",
+            params,
+        )
+        case_kind, used_elsewhere = cursor.fetchone()
+    same = resident.compound_id == context.compound_id
+    kind = rules.SubjectKind.RESIDENT if same else rules.SubjectKind.OTHER_RESIDENT
+    facts = rules.SubjectFacts(
+        kind=kind, colour=resident.health_colour, open_case=case_kind, has_host_household=has_host
     )
-    kind = rules.SubjectKind.RESIDENT if resident.compound_id == context.compound_id else rules.SubjectKind.OTHER_RESIDENT
-    return rules.SubjectFacts(kind=kind, colour=resident.health_colour, open_case=open_case, **extra)
+    return facts, bool(used_elsewhere)
 
 
 def _unidentified(reason: str, label: str = "") -> _Subject:
     return _Subject(rules.SubjectFacts(kind=rules.SubjectKind.UNIDENTIFIED, refusal=reason), label=label)
 
 
-def _from_scan(scan: ScanResult, context: GateContext, has_host: bool) -> _Subject:
+def _from_scan(
+    scan: ScanResult,
+    context: GateContext,
+    has_host: bool,
+    two_gates: tuple[str, dt.datetime] | None = None,
+) -> _Subject:
     if not scan.ok or scan.resident is None:
         label = mask_name(scan.resident.name) if scan.resident is not None else ""
         return _unidentified(scan.reason or "pass_unknown", label)
-    facts = _resident_facts(scan.resident, context, has_host_household=has_host)
-    return _Subject(facts, resident=scan.resident, label=mask_name(scan.resident.name))
+    label = mask_name(scan.resident.name)
+    facts, used_elsewhere = _resident_facts(scan.resident, context, has_host=has_host, two_gates=two_gates)
+    if used_elsewhere:
+        return _unidentified("pass_used_at_two_gates", label)
+    return _Subject(facts, resident=scan.resident, label=label)
 
 
 def _resolve(
@@ -118,11 +162,9 @@ def _resolve(
         if parsed is None or isinstance(parsed, passtoken.TokenError):
             return _unidentified(passtoken.TokenError.MALFORMED.value)
         scan = pass_scan_resolve(token=value.strip(), now=moment, gate_id=context.gate_id)
-        subject = _from_scan(scan, context, has_host)
+        subject = _from_scan(scan, context, has_host, two_gates=(request.direction, moment))
         if subject.resident is not None:
             subject.nonce = parsed[0].nonce.hex()
-            if _used_at_another_gate(subject.resident, context, request.direction, moment):
-                return _unidentified("pass_used_at_two_gates", subject.label)
         return subject
     if kind == "card":
         if not value.strip() or len(value) > 64:
@@ -142,7 +184,7 @@ def _resolve(
         )
         if resident is None:
             return _unidentified("id_number_unknown")
-        facts = _resident_facts(resident, context, has_host_household=has_host)
+        facts, _elsewhere = _resident_facts(resident, context, has_host=has_host)
         return _Subject(facts, resident=resident, label=mask_name(resident.name))
     if kind == "plate":
         try:
@@ -171,20 +213,6 @@ def _resolve(
     return _Subject(rules.SubjectFacts(kind=simple[kind], has_host_household=has_host))
 
 
-def _used_at_another_gate(resident: Resident, context: GateContext, direction: str, moment: dt.datetime) -> bool:
-    """One pass let through at two gates within a minute in the same direction: one is a copy."""
-    return (
-        GateEvent.objects.filter(
-            subject_resident_id=resident.id,
-            at__gte=moment - TWO_GATES_WINDOW,
-            direction=direction,
-            decision=GateEvent.Decision.LET_IN,
-        )
-        .exclude(gate_id=context.gate_id)
-        .exists()
-    )
-
-
 def steps_for(event: GateEvent, context: GateContext) -> list[str]:
     decision = rules.Decision(
         outcome=rules.Outcome(event.decision),
@@ -204,10 +232,8 @@ def gate_check_record(
     if request.observed_at is not None:
         # A check taken offline is judged at the moment it was taken, within reason.
         observed = min(max(request.observed_at, received - OFFLINE_MAX_AGE), received)
-    existing = GateEvent.objects.filter(gate_id=context.gate_id, client_id=request.client_id).first()
-    if existing is not None:
-        return CheckResult(existing, False, steps_for(existing, context))
-
+    # No look-up of the client id first: the unique constraint catches a repeat at the insert,
+    # and a repeat's only earlier side effect (its pass code counted as seen) changes nothing.
     subject = _resolve(request, context, staff=staff, moment=observed)
     returnee_registered = False
     if request.declares_arrival and subject.resident is not None:
@@ -257,10 +283,7 @@ def gate_check_record(
         overturned=overturned,
         nonce=subject.nonce,
     )
-    try:
-        with transaction.atomic():
-            event.save(force_insert=True)
-    except IntegrityError:
+    if not _event_insert(event):
         # The same client id raced in (a retried sync), or the same token code was accepted elsewhere.
         first = GateEvent.objects.filter(gate_id=context.gate_id, client_id=request.client_id).first()
         if first is not None:
@@ -268,6 +291,36 @@ def gate_check_record(
         return _record_replay(context=context, event=event)
     _raise_alerts(context=context, event=event, decided=decided, resident=subject.resident)
     return CheckResult(event, True, steps_for(event, context))
+
+
+@functools.cache
+def _insert_sql(vendor: str) -> tuple[str, tuple[Any, ...]]:
+    fields = tuple(GateEvent._meta.concrete_fields)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    table = quote(GateEvent._meta.db_table)
+    return (
+        f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING RETURNING {quote('id')}",  # noqa: S608
+        fields,
+    )
+
+
+def _event_insert(event: GateEvent) -> bool:
+    """Insert `event` unless its client id (or accepted pass code) is already stored.
+
+    The hot path of every check: one statement, one round trip, no transaction of its own and no
+    savepoint, instead of the ORM's save inside atomic() (BEGIN, INSERT, COMMIT). A conflict returns
+    no row instead of raising, so it is safe inside a caller's transaction too.
+    """
+    sql, fields = _insert_sql(connection.vendor)
+    values = [f.get_db_prep_save(getattr(event, f.attname), connection=connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        inserted = cursor.fetchone() is not None
+    if inserted:
+        event._state.adding = False
+    return inserted
 
 
 def _record_replay(*, context: GateContext, event: GateEvent) -> CheckResult:
@@ -282,8 +335,7 @@ def _record_replay(*, context: GateContext, event: GateEvent) -> CheckResult:
     event.decision = replay.outcome.value
     event.reasons = list(replay.reasons)
     event.overturned = event.provisional and event.offline_decision != event.decision
-    with transaction.atomic():
-        event.save(force_insert=True)
+    event.save(force_insert=True)
     if event.overturned:
         _alert_overturned(context, event)
     return CheckResult(event, True, steps_for(event, context))
