@@ -16,6 +16,7 @@ and the rest are deliberate replays (refused, and still stored). Everything is d
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -85,7 +86,7 @@ def _django_setup(out: Path) -> None:
     from gatehouse.demo.seed import seed
     from gatehouse.lib.identity import identity_number_synthetic
     from gatehouse.people.models import Resident
-    from gatehouse.people.services import resident_register, vehicle_register
+    from gatehouse.people.services import identity_number_lookup_hash, resident_register, vehicle_register
     from gatehouse.places.models import Compound, CompoundClass, District, Gate
 
     seed(scale_name="tiny")
@@ -100,22 +101,27 @@ def _django_setup(out: Path) -> None:
     assert gate is not None
     Gate.objects.filter(id=gate.id).update(has_vehicle_lane=True, opens_at=None, closes_at=None)
     district = District.objects.get()
-    command = user_create(username="bench-command", password=None, role=Role.DISTRICT_COMMAND, district=district)
+    command = user_create(
+        username="bench-command", password=None, role=Role.DISTRICT_COMMAND, district=district
+    )
     staff = user_create(username="bench-gate", password=None, role=Role.GATE_STAFF, gate=gate)
     _, device_token = api_token_issue(scope=staff.scope, actor=SYSTEM, user=staff, name="bench")
     rng = random.Random(7)
     numbers = []
     for i in range(150):
-        number = identity_number_synthetic(
-            rng, region="310101", birth_date=__import__("datetime").date(1950 + i % 50, 1 + i % 12, 1 + i % 27), male=i % 2 == 0
+        birth = dt.date(1950 + i % 50, 1 + i % 12, 1 + i % 27)
+        number = identity_number_synthetic(rng, region="310101", birth_date=birth, male=i % 2 == 0)
+        if Resident.objects.filter(id_number_hash=identity_number_lookup_hash(number)).exists():
+            continue  # the seed drew the same synthetic number
+        resident_register(
+            scope=command.scope,
+            actor=SYSTEM,
+            compound=compound,
+            building=str(1 + i % 8),
+            room=f"{101 + i}",
+            name=f"测试{i:03d}",
+            id_number=number,
         )
-        try:
-            resident_register(
-                scope=command.scope, actor=SYSTEM, compound=compound, building=str(1 + i % 8), room=f"{101 + i}",
-                name=f"测试{i:03d}", id_number=number,
-            )
-        except Exception:  # a duplicate synthetic number: skip it
-            continue
         numbers.append(number)
     plates = []
     residents = list(Resident.objects.filter(compound=compound)[:40])
@@ -125,7 +131,9 @@ def _django_setup(out: Path) -> None:
         plates.append(plate)
     plates += [f"苏E{i:05d}" for i in range(20)]  # unknown vehicles: the visitor rule
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE bench_bare (id bigserial PRIMARY KEY, at timestamptz NOT NULL, gate_id uuid)")
+        cursor.execute(
+            "CREATE TABLE bench_bare (id bigserial PRIMARY KEY, at timestamptz NOT NULL, gate_id uuid)"
+        )
     out.write_text(
         json.dumps(
             {"gate_id": str(gate.id), "device_token": device_token, "id_numbers": numbers, "plates": plates}
@@ -151,7 +159,9 @@ def _django_tokens(out: Path, count: int) -> None:
 LUA = r"""
 local gate, auth = os.getenv("BENCH_GATE"), os.getenv("BENCH_AUTH")
 local tokens, ids, plates = {}, {}, {}
-local function load(path, into) for line in io.lines(path) do if #line > 0 then into[#into + 1] = line end end end
+local function load(path, into)
+  for line in io.lines(path) do if #line > 0 then into[#into + 1] = line end end
+end
 load(os.getenv("BENCH_TOKENS"), tokens)
 load(os.getenv("BENCH_IDS"), ids)
 load(os.getenv("BENCH_PLATES"), plates)
@@ -163,7 +173,8 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. auth
 local function body(subject, value)
   counter = counter + 1
-  return string.format('{"gate_id":"%s","client_id":"w%d-%d-%d","subject":"%s","value":"%s","direction":"%s","temperature":"36.%d","device":"wrk"}',
+  return string.format('{"gate_id":"%s","client_id":"w%d-%d-%d","subject":"%s","value":"%s",'
+    .. '"direction":"%s","temperature":"36.%d","device":"wrk"}',
     gate, tid, os.time(), counter, subject, value, (counter % 2 == 0) and "in" or "out", counter % 9)
 end
 local slot = 0
@@ -186,7 +197,13 @@ end
 def _wrk(port: int, connections: int, env: dict[str, str], bare: bool = False) -> dict[str, Any]:
     threads = 2
     cmd = [
-        "wrk", f"-t{threads}", f"-c{connections}", f"-d{DURATION_S}s", "--latency", "-s", env["BENCH_LUA"],
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{DURATION_S}s",
+        "--latency",
+        "-s",
+        env["BENCH_LUA"],
         f"http://127.0.0.1:{port}",
     ]
     run_env = {**env, "BENCH_BARE": "1" if bare else "0", "BENCH_THREADS": str(threads)}
@@ -198,19 +215,47 @@ def _wrk(port: int, connections: int, env: dict[str, str], bare: bool = False) -
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
-    return {"rps": rps, "p99_ms": p99_ms, "total": total, "non2xx": int(bad.group(1)) if bad else 0,
-            "socket_errors": errors.group(1) if errors else "", "raw": out}
+    return {
+        "rps": rps,
+        "p99_ms": p99_ms,
+        "total": total,
+        "non2xx": int(bad.group(1)) if bad else 0,
+        "socket_errors": errors.group(1) if errors else "",
+        "raw": out,
+    }
 
 
 def _pgbench() -> float:
-    _psql("CREATE TABLE IF NOT EXISTS pgbench_insert (id bigserial PRIMARY KEY, at timestamptz DEFAULT now(), v int)", DB)
+    _psql(
+        "CREATE TABLE IF NOT EXISTS pgbench_insert "
+        "(id bigserial PRIMARY KEY, at timestamptz DEFAULT now(), v int)",
+        DB,
+    )
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
         f.write("INSERT INTO pgbench_insert (v) VALUES (1);\n")
         script = f.name
     try:
         out = subprocess.run(
-            ["pgbench", "-h", "127.0.0.1", "-U", "root", "-n", "-c", "50", "-j", "2", "-T", str(DURATION_S), "-f", script, DB],
-            capture_output=True, text=True, check=True,
+            [
+                "pgbench",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "root",
+                "-n",
+                "-c",
+                "50",
+                "-j",
+                "2",
+                "-T",
+                str(DURATION_S),
+                "-f",
+                script,
+                DB,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     finally:
         os.unlink(script)
@@ -236,22 +281,39 @@ def main() -> None:
     try:
         env = _env({"BENCH_SETUP": str(work / "setup.json")})
         py = sys.executable
-        subprocess.run([py, "-m", "bench.bench_gate", "setup", str(work / "setup.json")], env=env, check=True, cwd=ROOT)
+        subprocess.run(
+            [py, "-m", "bench.bench_gate", "setup", str(work / "setup.json")], env=env, check=True, cwd=ROOT
+        )
         setup = json.loads((work / "setup.json").read_text())
         (work / "ids.txt").write_text("\n".join(setup["id_numbers"]) + "\n")
         (work / "plates.txt").write_text("\n".join(setup["plates"]) + "\n")
         (work / "check.lua").write_text(LUA)
         env.update(
             {
-                "BENCH_GATE": setup["gate_id"], "BENCH_AUTH": setup["device_token"], "BENCH_IDS": str(work / "ids.txt"),
-                "BENCH_PLATES": str(work / "plates.txt"), "BENCH_TOKENS": str(work / "tokens.txt"),
+                "BENCH_GATE": setup["gate_id"],
+                "BENCH_AUTH": setup["device_token"],
+                "BENCH_IDS": str(work / "ids.txt"),
+                "BENCH_PLATES": str(work / "plates.txt"),
+                "BENCH_TOKENS": str(work / "tokens.txt"),
                 "BENCH_LUA": str(work / "check.lua"),
             }
         )
-        server = subprocess.Popen(  # noqa: S603
-            [py, "-m", "gunicorn", "bench.wsgi_gate:application", "--bind", f"127.0.0.1:{port}", *_server_args(),
-             "--backlog", "2048", "--log-level", "warning"],
-            env=env, cwd=ROOT,
+        server = subprocess.Popen(
+            [
+                py,
+                "-m",
+                "gunicorn",
+                "bench.wsgi_gate:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                *_server_args(),
+                "--backlog",
+                "2048",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=ROOT,
         )
         for _ in range(100):
             try:
@@ -261,8 +323,12 @@ def main() -> None:
                 time.sleep(0.1)
 
         def tokens() -> None:
-            subprocess.run([py, "-m", "bench.bench_gate", "tokens", str(work / "tokens.txt"), str(TOKENS_PER_RUN)],
-                           env=env, check=True, cwd=ROOT)
+            subprocess.run(
+                [py, "-m", "bench.bench_gate", "tokens", str(work / "tokens.txt"), str(TOKENS_PER_RUN)],
+                env=env,
+                check=True,
+                cwd=ROOT,
+            )
 
         tokens()
         _wrk(port, 20, env, bare=False)  # warm up: imports, connections, caches
@@ -274,8 +340,14 @@ def main() -> None:
         pg = _pgbench()
         for name, run in (("bare", bare), ("full", full), ("latency", latency)):
             if run["non2xx"] or run["socket_errors"]:
-                print(f"bench: note {name} non-2xx={run['non2xx']} socket_errors={run['socket_errors']!r}", file=sys.stderr)
-        print(f"bench: gate_checks_per_s {full['rps']:.0f} checks/s ratio={full['rps'] / bare['rps']:.2f} vs bare_view")
+                print(
+                    f"bench: note {name} non-2xx={run['non2xx']} socket_errors={run['socket_errors']!r}",
+                    file=sys.stderr,
+                )
+        print(
+            f"bench: gate_checks_per_s {full['rps']:.0f} checks/s "
+            f"ratio={full['rps'] / bare['rps']:.2f} vs bare_view"
+        )
         print(f"bench: gate_bare_view_per_s {bare['rps']:.0f} req/s")
         print(f"bench: gate_check_p99_ms {latency['p99_ms']:.1f} ms")
         print(f"bench: pg_insert_per_s {pg:.0f} tx/s")

@@ -150,10 +150,7 @@ def temperature_read(raw: object, *, fever_line: Decimal = DEFAULT_FEVER_LINE) -
     if isinstance(raw, bool):
         value = None
     elif isinstance(raw, int | float):
-        if isinstance(raw, float) and not math.isfinite(raw):
-            value = None
-        else:
-            value = Decimal(str(raw))
+        value = None if isinstance(raw, float) and not math.isfinite(raw) else Decimal(str(raw))
     elif isinstance(raw, Decimal):
         value = raw if raw.is_finite() else None
     elif isinstance(raw, str):
@@ -337,7 +334,9 @@ STEPS: dict[str, Promise] = {
     "health_monitoring": _("Remind them to report their temperature twice a day."),
     "unknown_vehicle": _("Vehicles not registered here wait outside."),
     "visitor_refused": _("Visits are stopped here for now; ask the host to meet them at the gate."),
-    "visitor_from_outside": _("Visitors from outside Shanghai do not enter; the host should call the neighbourhood."),
+    "visitor_from_outside": _(
+        "Visitors from outside Shanghai do not enter; the host should call the neighbourhood."
+    ),
     "visitor_under_observation": _("Turn them back and call the neighbourhood worker."),
     "visitor_needs_host": _("Ask which household they visit and call the household to confirm."),
     "visitor_registered": _("Write down the host household; remind them to wear a mask."),

@@ -72,11 +72,7 @@ _cache_lock = threading.Lock()
 
 
 def _context_load(gate_id: uuid.UUID) -> GateContext | None:
-    gate = (
-        Gate.objects.select_related("compound__neighbourhood__street__district")
-        .filter(id=gate_id)
-        .first()
-    )
+    gate = Gate.objects.select_related("compound__neighbourhood__street__district").filter(id=gate_id).first()
     if gate is None:
         return None
     compound = gate.compound
@@ -149,9 +145,9 @@ def gate_for_check(*, scope: Scope, gate_id: uuid.UUID | str) -> GateContext:
 
 def gates_for_check(*, scope: Scope) -> QuerySet[Gate]:
     """The gates the caller may run checks at."""
-    return scope.restrict(Gate.objects.select_related("compound"), Capability.GATE_CHECK, to_gate="").order_by(
-        "compound__name", "name"
-    )
+    return scope.restrict(
+        Gate.objects.select_related("compound"), Capability.GATE_CHECK, to_gate=""
+    ).order_by("compound__name", "name")
 
 
 def duty_now(*, gate_id: uuid.UUID, now: dt.datetime | None = None) -> QuerySet[GateDuty]:
@@ -205,7 +201,9 @@ def event_for_registration(*, scope: Scope, event_id: uuid.UUID | str) -> tuple[
 
 
 def events_in_scope(*, scope: Scope) -> QuerySet[GateEvent]:
-    return scope.restrict(GateEvent.objects.all(), Capability.VIEW_RESIDENTS, to_gate="gate", to_compound="compound")
+    return scope.restrict(
+        GateEvent.objects.all(), Capability.VIEW_RESIDENTS, to_gate="gate", to_compound="compound"
+    )
 
 
 def compounds_with_gates(*, scope: Scope) -> QuerySet[Compound]:

@@ -178,7 +178,9 @@ def _resolve(
         except Exception:  # any malformed text: never echoed, never logged
             return _unidentified("id_number_malformed")
         resident = (
-            Resident.objects.filter(id_number_hash=identity_number_lookup_hash(number), status=Resident.Status.ACTIVE)
+            Resident.objects.filter(
+                id_number_hash=identity_number_lookup_hash(number), status=Resident.Status.ACTIVE
+            )
             .only("id", "name", "compound_id", "health_colour")
             .first()
         )
@@ -272,7 +274,9 @@ def gate_check_record(
         reasons=list(decided.reasons),
         temperature=reading.status.value,
         temperature_c=reading.value if reading.status == rules.TemperatureStatus.FEVER else None,
-        temperature_raw=_raw_reading(request.temperature) if reading.status == rules.TemperatureStatus.IMPLAUSIBLE else "",
+        temperature_raw=_raw_reading(request.temperature)
+        if reading.status == rules.TemperatureStatus.IMPLAUSIBLE
+        else "",
         returnee_declared=request.declares_arrival,
         staff=staff,
         staff_label=staff.label[:150] if staff is not None else "",
@@ -297,7 +301,7 @@ def gate_check_record(
 def _insert_sql(vendor: str) -> tuple[str, tuple[Any, ...]]:
     fields = tuple(GateEvent._meta.concrete_fields)
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(str(f.column)) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     table = quote(GateEvent._meta.db_table)
     return (
@@ -328,10 +332,14 @@ def _record_replay(*, context: GateContext, event: GateEvent) -> CheckResult:
     event.id = uuid.uuid4()
     event.nonce = None
     replay = rules.Decision(
-        rules.Outcome.REFUSE, (passtoken.TokenError.REPLAYED.value,), rules.Reading(rules.TemperatureStatus(event.temperature))
+        rules.Outcome.REFUSE,
+        (passtoken.TokenError.REPLAYED.value,),
+        rules.Reading(rules.TemperatureStatus(event.temperature)),
     )
     if event.decision == rules.Outcome.ESCALATE:
-        replay = rules.Decision(rules.Outcome.ESCALATE, (*event.reasons, passtoken.TokenError.REPLAYED.value), replay.reading)
+        replay = rules.Decision(
+            rules.Outcome.ESCALATE, (*event.reasons, passtoken.TokenError.REPLAYED.value), replay.reading
+        )
     event.decision = replay.outcome.value
     event.reasons = list(replay.reasons)
     event.overturned = event.provisional and event.offline_decision != event.decision
@@ -414,7 +422,9 @@ def _raise_alerts(
         _alert_overturned(context, event, neighbourhood)
 
 
-def _alert_overturned(context: GateContext, event: GateEvent, neighbourhood: Neighbourhood | None = None) -> None:
+def _alert_overturned(
+    context: GateContext, event: GateEvent, neighbourhood: Neighbourhood | None = None
+) -> None:
     alert_raise(
         kind=Alert.Kind.GATE_OFFLINE_CHANGED,
         severity=Alert.Severity.MEDIUM,

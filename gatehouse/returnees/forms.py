@@ -19,14 +19,24 @@ class ReturneeForm(forms.Form):
     departed_on = forms.DateField(label=_("Left on"), widget=forms.DateInput(attrs={"type": "date"}))
     arrived_on = forms.DateField(label=_("Arrive(d) on"), widget=forms.DateInput(attrs={"type": "date"}))
     transport = forms.ChoiceField(label=_("Transport"), choices=Transport.choices)
-    transport_number = forms.CharField(label=_("Train, flight or plate number"), max_length=20, required=False)
-    contact_confirmed = forms.BooleanField(label=_("Contact with a confirmed case in the last 14 days"), required=False)
-    contact_suspected = forms.BooleanField(label=_("Contact with a suspected case in the last 14 days"), required=False)
+    transport_number = forms.CharField(
+        label=_("Train, flight or plate number"), max_length=20, required=False
+    )
+    contact_confirmed = forms.BooleanField(
+        label=_("Contact with a confirmed case in the last 14 days"), required=False
+    )
+    contact_suspected = forms.BooleanField(
+        label=_("Contact with a suspected case in the last 14 days"), required=False
+    )
     symptoms = forms.MultipleChoiceField(
         label=_("Symptoms now"), choices=Symptom.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
     temperature = forms.DecimalField(
-        label=_("Temperature (°C)"), max_digits=3, decimal_places=1, required=False, widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"})
+        label=_("Temperature (°C)"),
+        max_digits=3,
+        decimal_places=1,
+        required=False,
+        widget=forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

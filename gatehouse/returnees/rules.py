@@ -92,11 +92,16 @@ def touched_key_areas(
         Visit(facts.origin_province, facts.origin_city, "stay", window_start, facts.departed_on),
         *facts.visits,
     ]
-    stayed, passed = [], []
+    stayed: list[KeyAreaFacts] = []
+    passed: list[KeyAreaFacts] = []
     for area in areas:
         for visit in stays:
             start, end = max(visit.from_date, window_start), min(visit.to_date, facts.arrived_on)
-            if start > end or not _matches(area, visit.province, visit.city) or not _overlaps(area, start, end):
+            if (
+                start > end
+                or not _matches(area, visit.province, visit.city)
+                or not _overlaps(area, start, end)
+            ):
                 continue
             (stayed if visit.kind == "stay" else passed).append(area)
     return stayed, passed

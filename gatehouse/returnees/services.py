@@ -135,7 +135,8 @@ def returnee_register(
     errors, visits = _validate(answers, today)
     if errors:
         raise ValidationError(errors)
-    assert answers.departed_on is not None and answers.arrived_on is not None
+    assert answers.departed_on is not None
+    assert answers.arrived_on is not None
     district = district_of(resident)
     result = rules.classify(
         rules.ReturneeFacts(
@@ -216,7 +217,9 @@ def _open_case(
         )
         if not stricter:
             return active  # already followed at least as closely
-        case_close(actor=actor, case=active, status=ObservationCase.Status.RELEASED, note="→ home observation")
+        case_close(
+            actor=actor, case=active, status=ObservationCase.Status.RELEASED, note="→ home observation"
+        )
     starts_on = result.starts_on
     reason = _("Returnee registration: %(reasons)s") % {"reasons": ", ".join(result.reasons)}
     return case_open(
@@ -272,6 +275,7 @@ def key_area_add(
         errors["ends_on"] = [_("The end must not be before the start.")]
     if errors:
         raise ValidationError(errors)
+    assert starts_on is not None
     with transaction.atomic():
         area = KeyArea.objects.create(
             district=district,
@@ -281,12 +285,16 @@ def key_area_add(
             ends_on=ends_on,
             note=(note or "")[:200],
         )
-        audit_record(actor=actor, action="create", object_type="key_area", object_id=area.id, detail=str(area))
+        audit_record(
+            actor=actor, action="create", object_type="key_area", object_id=area.id, detail=str(area)
+        )
     return area
 
 
 def key_area_remove(*, scope: Scope, actor: Actor, area: KeyArea) -> None:
     _require_policy(scope)
     with transaction.atomic():
-        audit_record(actor=actor, action="delete", object_type="key_area", object_id=area.id, detail=str(area))
+        audit_record(
+            actor=actor, action="delete", object_type="key_area", object_id=area.id, detail=str(area)
+        )
         area.delete()

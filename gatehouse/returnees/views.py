@@ -58,8 +58,11 @@ def register_for(request: HttpRequest, resident_id: Any) -> HttpResponse:
                 answers=form.answers(),
                 via=ReturneeRegistration.Via.WORKER,
             )
-            messages.success(request, _("Registered: %(c)s until %(d)s.") % {
-                "c": registration.get_classification_display(), "d": registration.ends_on})
+            messages.success(
+                request,
+                _("Registered: %(c)s until %(d)s.")
+                % {"c": registration.get_classification_display(), "d": registration.ends_on},
+            )
             return redirect("returnees:list")
         except ValidationError as exc:
             apply_service_errors(form, exc)

@@ -39,7 +39,10 @@ class GateApiCase(BaseTestCase):
         payload.update(fields)
         c = client or self.client_for(user)
         return c.post(
-            "/api/gate/checks", data=json.dumps(payload), content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+            "/api/gate/checks",
+            data=json.dumps(payload),
+            content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE="en",
         )
 
     def token(self, resident=None, **kwargs) -> str:
@@ -53,21 +56,29 @@ class CheckAuthorizationTest(GateApiCase):
         self.assertEqual(ok.status_code, 201, ok.content)
         self.assertEqual(ok.json()["decision"], "let_in")
         # A gate of another neighbourhood, an unknown gate, a malformed gate id.
-        self.assertEqual(self.check(self.gate_a, gate_id=str(self.gate_c1.id), value=self.token()).status_code, 404)
+        self.assertEqual(
+            self.check(self.gate_a, gate_id=str(self.gate_c1.id), value=self.token()).status_code, 404
+        )
         self.assertEqual(self.check(self.gate_a, gate_id=str(self.gate_b1.id)).status_code, 404)
         self.assertEqual(self.check(self.gate_a, gate_id=str(uuid.uuid4())).status_code, 404)
         self.assertEqual(self.check(self.gate_a, gate_id="not-a-gate").status_code, 422)
         self.assertEqual(self.check(self.worker_a, gate_id=str(self.gate_b1.id)).status_code, 404)
-        self.assertEqual(self.check(self.worker_b, gate_id=str(self.gate_b1.id), subject="visitor").status_code, 201)
+        self.assertEqual(
+            self.check(self.worker_b, gate_id=str(self.gate_b1.id), subject="visitor").status_code, 201
+        )
         for user in (self.resident_user, self.courier, self.street_officer, self.meals):
             self.assertEqual(self.check(user, subject="visitor").status_code, 404, user.username)
         self.assertEqual(self.check(None, client=Client(), subject="visitor").status_code, 401)
         self.assertEqual(GateEvent.objects.count(), 2)
 
     def test_a_device_token_of_gate_staff_posts_checks(self):
-        _, plain = api_token_issue(scope=self.gate_a.scope, actor=SETUP, user=self.gate_a, name="plate camera")
+        _, plain = api_token_issue(
+            scope=self.gate_a.scope, actor=SETUP, user=self.gate_a, name="plate camera"
+        )
         camera = Client(HTTP_AUTHORIZATION=f"Bearer {plain}")
-        response = self.check(None, client=camera, subject="plate", value="沪A 12345", temperature=None, device="cam-1")
+        response = self.check(
+            None, client=camera, subject="plate", value="沪A 12345", temperature=None, device="cam-1"
+        )
         self.assertEqual(response.status_code, 201, response.content)
         self.assertEqual((response.json()["decision"], response.json()["label"]), ("let_in", "沪A12345"))
         event = GateEvent.objects.get()
@@ -87,10 +98,14 @@ class StoredEventTest(GateApiCase):
         self.check(self.gate_a, value=self.token(), client_id=client_id, device="phone-1", direction="in")
         event = GateEvent.objects.get()
         self.assertEqual(event.gate_id, self.gate_a1.id)
-        self.assertEqual((event.direction, event.subject_kind, event.subject_resident), ("in", "resident", self.wang_fang))
+        self.assertEqual(
+            (event.direction, event.subject_kind, event.subject_resident), ("in", "resident", self.wang_fang)
+        )
         self.assertEqual((event.decision, event.reasons), ("let_in", ["resident"]))
         self.assertEqual((event.staff_label, event.device, event.client_id), ("孙浩", "phone-1", client_id))
-        self.assertEqual((event.temperature, event.temperature_c, event.temperature_raw), ("normal", None, ""))
+        self.assertEqual(
+            (event.temperature, event.temperature_c, event.temperature_raw), ("normal", None, "")
+        )
         self.assertIsNotNone(event.nonce)
 
     def test_the_same_client_id_stores_nothing_new_and_returns_the_first_decision(self):
@@ -121,7 +136,10 @@ class StoredEventTest(GateApiCase):
         self.assertEqual(
             sorted(GateEvent.objects.values_list("temperature_raw", flat=True)), ["", "37,5", "45.1", "NaN"]
         )
-        self.assertEqual(self.check(self.gate_a, subject="visitor", temperature=36.6).json()["reasons"], ["visitor_needs_host"])
+        self.assertEqual(
+            self.check(self.gate_a, subject="visitor", temperature=36.6).json()["reasons"],
+            ["visitor_needs_host"],
+        )
 
     def test_home_observation_going_out_is_refused_and_alerts(self):
         case_open(actor=SETUP, resident=self.wang_fang, kind="home_observation", reason="返沪")
@@ -152,25 +170,45 @@ class SubjectsTest(GateApiCase):
         self.assertEqual((body["decision"], body["label"]), ("let_in", "王*"))
         other = self.check(self.gate_a, subject="id_number", value=ID_LI_WEI).json()
         self.assertEqual(other["reasons"], ["pass_other_compound", "visitor_needs_host"])
-        self.assertEqual(self.check(self.gate_a, subject="id_number", value="123").json()["reasons"], ["id_number_malformed"])
+        self.assertEqual(
+            self.check(self.gate_a, subject="id_number", value="123").json()["reasons"],
+            ["id_number_malformed"],
+        )
         from stdnum.cn import ric
 
         body17 = "31010119900101001"
         unknown = body17 + ric.calc_check_digit(body17 + "0")
-        self.assertEqual(self.check(self.gate_a, subject="id_number", value=unknown).json()["reasons"], ["id_number_unknown"])
+        self.assertEqual(
+            self.check(self.gate_a, subject="id_number", value=unknown).json()["reasons"],
+            ["id_number_unknown"],
+        )
         self.assertNotIn(ID_WANG_FANG, json.dumps(list(GateEvent.objects.values()), default=str))
 
     def test_cards_resolve_and_a_reprint_revokes(self):
         old = card_issue(actor=SETUP, resident=self.wang_fang)
         new = card_issue(actor=SETUP, resident=self.wang_fang)
-        self.assertEqual(self.check(self.gate_a, subject="card", value=new.serial).json()["decision"], "let_in")
-        self.assertEqual(self.check(self.gate_a, subject="card", value=old.serial).json()["reasons"], ["card_revoked"])
-        self.assertEqual(self.check(self.gate_a, subject="card", value="HP-NOPE").json()["reasons"], ["card_unknown"])
+        self.assertEqual(
+            self.check(self.gate_a, subject="card", value=new.serial).json()["decision"], "let_in"
+        )
+        self.assertEqual(
+            self.check(self.gate_a, subject="card", value=old.serial).json()["reasons"], ["card_revoked"]
+        )
+        self.assertEqual(
+            self.check(self.gate_a, subject="card", value="HP-NOPE").json()["reasons"], ["card_unknown"]
+        )
 
     def test_vehicles_registered_unknown_and_emergency(self):
-        self.assertEqual(self.check(self.gate_a, subject="plate", value="沪A12345", temperature=None).json()["decision"], "let_in")
-        self.assertEqual(self.check(self.gate_a, subject="plate", value="沪BD12345", temperature=None).json()["reasons"], ["unknown_vehicle"])
-        self.assertEqual(self.check(self.gate_a, subject="plate", value="XYZ").json()["reasons"], ["plate_malformed"])
+        self.assertEqual(
+            self.check(self.gate_a, subject="plate", value="沪A12345", temperature=None).json()["decision"],
+            "let_in",
+        )
+        self.assertEqual(
+            self.check(self.gate_a, subject="plate", value="沪BD12345", temperature=None).json()["reasons"],
+            ["unknown_vehicle"],
+        )
+        self.assertEqual(
+            self.check(self.gate_a, subject="plate", value="XYZ").json()["reasons"], ["plate_malformed"]
+        )
         ambulance = self.check(self.gate_a, subject="emergency", temperature=None).json()
         self.assertEqual((ambulance["decision"], ambulance["reasons"]), ("let_in", ["emergency_vehicle"]))
 
@@ -179,7 +217,8 @@ class SubjectsTest(GateApiCase):
         self.compound_a1.save()
         gate_context_cache_clear()
         self.assertEqual(
-            self.check(self.gate_a, subject="visitor", host_building="3", host_room="402").json()["decision"], "let_in"
+            self.check(self.gate_a, subject="visitor", host_building="3", host_room="402").json()["decision"],
+            "let_in",
         )
         self.assertEqual(
             self.check(self.gate_a, subject="visitor", host_building="9", host_room="999").json()["reasons"],
@@ -190,9 +229,13 @@ class SubjectsTest(GateApiCase):
         self.assertIn("南门快递架", courier["steps"][0])
 
     def test_staff_on_duty_pass(self):
-        self.assertEqual(self.check(self.gate_a, subject="staff", temperature=None).json()["decision"], "remeasure")
+        self.assertEqual(
+            self.check(self.gate_a, subject="staff", temperature=None).json()["decision"], "remeasure"
+        )
         gate_duty_start(gate=self.gate_a1, user=self.gate_a)
-        self.assertEqual(self.check(self.gate_a, subject="staff", temperature=None).json()["reasons"], ["staff_on_duty"])
+        self.assertEqual(
+            self.check(self.gate_a, subject="staff", temperature=None).json()["reasons"], ["staff_on_duty"]
+        )
 
     def test_a_sealed_gate_refuses_everyone(self):
         Gate.objects.filter(id=self.gate_a1.id).update(status="sealed")
@@ -209,7 +252,9 @@ class SubjectsTest(GateApiCase):
 class BadPassesTest(GateApiCase):
     def test_forged_expired_future_replayed_and_revoked_tokens_are_refused_clearly(self):
         key = passtoken.signing_key_from_secret("someone else's key")
-        forged = passtoken.token_sign(key, pass_id=pass_for(self.wang_fang).id, unix_seconds=timezone.now().timestamp())
+        forged = passtoken.token_sign(
+            key, pass_id=pass_for(self.wang_fang).id, unix_seconds=timezone.now().timestamp()
+        )
         cases = {
             "token_forged": forged,
             "token_expired": self.token(now=timezone.now() - dt.timedelta(minutes=5)),
@@ -227,7 +272,9 @@ class BadPassesTest(GateApiCase):
 
     def test_a_pass_of_another_compound_follows_the_visitor_rule(self):
         body = self.check(self.gate_a, value=self.token(self.li_wei)).json()
-        self.assertEqual((body["decision"], body["reasons"]), ("refuse", ["pass_other_compound", "visitor_needs_host"]))
+        self.assertEqual(
+            (body["decision"], body["reasons"]), ("refuse", ["pass_other_compound", "visitor_needs_host"])
+        )
 
     def test_one_pass_at_two_gates_at_once(self):
         gate_two = Gate.objects.create(compound=self.compound_a1, name="西门")
@@ -260,14 +307,18 @@ class BadPassesTest(GateApiCase):
         self.assertEqual(GateEvent.objects.count(), 0)
 
     def test_control_characters_in_free_text_never_reach_the_database(self):
-        response = self.check(self.gate_a, subject="visitor", device="cam\x00-1", host_building="3\x00", host_room="402")
+        response = self.check(
+            self.gate_a, subject="visitor", device="cam\x00-1", host_building="3\x00", host_room="402"
+        )
         self.assertEqual(response.status_code, 201)
         self.assertEqual(GateEvent.objects.get().device, "cam-1")
 
 
 class OfflineSyncTest(GateApiCase):
     def offline(self, decision: str, when: dt.datetime, **fields):
-        return self.check(self.gate_a, offline={"decision": decision, "observed_at": when.isoformat()}, **fields)
+        return self.check(
+            self.gate_a, offline={"decision": decision, "observed_at": when.isoformat()}, **fields
+        )
 
     def test_a_provisional_check_is_judged_at_its_time_and_an_overturn_alerts(self):
         taken = timezone.now() - dt.timedelta(minutes=20)
@@ -277,7 +328,9 @@ class OfflineSyncTest(GateApiCase):
         self.assertFalse(agreed.json()["overturned"])
         case_open(actor=SETUP, resident=self.wang_fang, kind="home_observation", reason="返沪")
         later = taken + dt.timedelta(minutes=1)
-        changed = self.offline("let_in", later, value=self.token(now=later), direction="out", temperature=None)
+        changed = self.offline(
+            "let_in", later, value=self.token(now=later), direction="out", temperature=None
+        )
         self.assertEqual((changed.json()["decision"], changed.json()["overturned"]), ("refuse", True))
         kinds = set(Alert.objects.values_list("kind", flat=True))
         self.assertEqual(kinds, {"gate_offline_changed", "gate_observation_exit"})
@@ -286,20 +339,27 @@ class OfflineSyncTest(GateApiCase):
         now = timezone.now()
         checks = [(f"off-{i}", now - dt.timedelta(minutes=10 - i)) for i in range(4)]
         for client_id, when in reversed(checks):  # out of order
-            self.offline("let_in", when, client_id=client_id, subject="visitor", host_building="3", host_room="402")
+            self.offline(
+                "let_in", when, client_id=client_id, subject="visitor", host_building="3", host_room="402"
+            )
         for client_id, when in checks:  # and all again
-            response = self.offline("let_in", when, client_id=client_id, subject="visitor", host_building="3", host_room="402")
+            response = self.offline(
+                "let_in", when, client_id=client_id, subject="visitor", host_building="3", host_room="402"
+            )
             self.assertEqual(response.status_code, 200)
         self.assertEqual(GateEvent.objects.filter(provisional=True).count(), 4)
         self.assertEqual(
-            list(GateEvent.objects.order_by("observed_at").values_list("client_id", flat=True)), [c for c, _ in checks]
+            list(GateEvent.objects.order_by("observed_at").values_list("client_id", flat=True)),
+            [c for c, _ in checks],
         )
 
     def test_one_screenshot_at_two_offline_gates_is_accepted_once(self):
         gate_two = Gate.objects.create(compound=self.compound_a1, name="西门")
         taken = timezone.now() - dt.timedelta(minutes=30)
         token = self.token(now=taken)
-        first = self.check(self.worker_a, value=token, offline={"decision": "let_in", "observed_at": taken.isoformat()})
+        first = self.check(
+            self.worker_a, value=token, offline={"decision": "let_in", "observed_at": taken.isoformat()}
+        )
         from gatehouse.passes.models import SeenNonce
 
         SeenNonce.objects.all().delete()  # the pass app forgot it long ago
@@ -311,7 +371,9 @@ class OfflineSyncTest(GateApiCase):
             offline={"decision": "let_in", "observed_at": (taken + dt.timedelta(seconds=5)).isoformat()},
         )
         self.assertEqual(first.json()["decision"], "let_in")
-        self.assertEqual((second.json()["decision"], second.json()["reasons"]), ("refuse", ["token_replayed"]))
+        self.assertEqual(
+            (second.json()["decision"], second.json()["reasons"]), ("refuse", ["token_replayed"])
+        )
         self.assertTrue(second.json()["overturned"])
         self.assertEqual(GateEvent.objects.count(), 2)
 
@@ -340,7 +402,9 @@ class GateListDutyBundleTest(GateApiCase):
         self.assertEqual(len(client.post(f"/api/gate/gates/{self.gate_a1.id}/duty").json()), 1)
         self.assertEqual(client.delete(f"/api/gate/gates/{self.gate_a1.id}/duty").json(), [])
         self.assertEqual(GateDuty.objects.filter(ended_at__isnull=False).count(), 1)
-        self.assertEqual(self.client_for(self.worker_b).delete(f"/api/gate/gates/{self.gate_a1.id}/duty").status_code, 404)
+        self.assertEqual(
+            self.client_for(self.worker_b).delete(f"/api/gate/gates/{self.gate_a1.id}/duty").status_code, 404
+        )
 
     @covers("GET /api/gate/gates/{gate_id}/bundle")
     def test_the_offline_bundle_is_for_staff_of_that_gate_and_holds_no_personal_numbers(self):
@@ -351,7 +415,11 @@ class GateListDutyBundleTest(GateApiCase):
         text = json.dumps(bundle, ensure_ascii=False)
         for secret in ("王芳", ID_WANG_FANG, "13812345678"):
             self.assertNotIn(secret, text)
-        for user, gate in ((self.gate_a, self.gate_c1), (self.worker_b, self.gate_a1), (self.resident_user, self.gate_a1)):
+        for user, gate in (
+            (self.gate_a, self.gate_c1),
+            (self.worker_b, self.gate_a1),
+            (self.resident_user, self.gate_a1),
+        ):
             self.assertEqual(self.client_for(user).get(f"/api/gate/gates/{gate.id}/bundle").status_code, 404)
 
 

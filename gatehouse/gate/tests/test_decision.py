@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from decimal import Decimal
+from typing import Any
 
 from django.test import SimpleTestCase
 from django.utils import translation
@@ -31,7 +32,7 @@ RESIDENT = SubjectFacts(kind=SubjectKind.RESIDENT, colour="green")
 
 
 def check(**overrides) -> CheckFacts:
-    values = {
+    values: dict[str, Any] = {
         "gate": GateFacts(),
         "regime": RegimeFacts(),
         "subject": RESIDENT,
@@ -51,7 +52,20 @@ class TemperatureTest(SimpleTestCase):
         self.assertEqual(temperature_read(Decimal("36.9")).status, TemperatureStatus.NORMAL)
 
     def test_it_refuses_to_trust_odd_readings(self):
-        for raw in ("37,5", "NaN", "nan", float("nan"), float("inf"), "abc", "3 7", "37.5°", "375", True, [], "-37"):
+        for raw in (
+            "37,5",
+            "NaN",
+            "nan",
+            float("nan"),
+            float("inf"),
+            "abc",
+            "3 7",
+            "37.5°",
+            "375",
+            True,
+            [],
+            "-37",
+        ):
             self.assertEqual(temperature_read(raw).status, TemperatureStatus.IMPLAUSIBLE, repr(raw))
         for raw in ("33.9", "42.6", 30, 45.0):
             self.assertEqual(temperature_read(raw).status, TemperatureStatus.IMPLAUSIBLE, repr(raw))
@@ -117,8 +131,12 @@ class RulesTest(SimpleTestCase):
             self.assertIn("temporary observation point", next_steps(decision)[0])
 
     def test_the_district_sets_the_fever_line(self):
-        self.assertEqual(decide(check(temperature="37.4", fever_line=Decimal("37.5"))).outcome, Outcome.LET_IN)
-        self.assertEqual(decide(check(temperature="37.5", fever_line=Decimal("37.5"))).outcome, Outcome.ESCALATE)
+        self.assertEqual(
+            decide(check(temperature="37.4", fever_line=Decimal("37.5"))).outcome, Outcome.LET_IN
+        )
+        self.assertEqual(
+            decide(check(temperature="37.5", fever_line=Decimal("37.5"))).outcome, Outcome.ESCALATE
+        )
 
     def test_a_fever_with_a_bad_pass_escalates_and_names_both(self):
         subject = SubjectFacts(kind=SubjectKind.UNIDENTIFIED, refusal="token_forged")
@@ -140,7 +158,9 @@ class RulesTest(SimpleTestCase):
     def test_an_unregistered_returnee_goes_to_registration(self):
         decision = decide(check(declares_arrival=True))
         self.assertEqual((decision.outcome, decision.reasons), (Outcome.REGISTER, ("returnee_unregistered",)))
-        self.assertEqual(decide(check(declares_arrival=True, returnee_registered=True)).outcome, Outcome.LET_IN)
+        self.assertEqual(
+            decide(check(declares_arrival=True, returnee_registered=True)).outcome, Outcome.LET_IN
+        )
         no_questions = RegimeFacts(question_returnees=False)
         self.assertEqual(decide(check(declares_arrival=True, regime=no_questions)).outcome, Outcome.LET_IN)
 
@@ -181,12 +201,12 @@ class RulesTest(SimpleTestCase):
 
     def test_closed_hours_refuse_all_but_staff_on_duty(self):
         night = GateFacts(opens_at=dt.time(6), closes_at=dt.time(22))
-        self.assertEqual(
-            decide(check(gate=night, local_time=dt.time(23))).reasons, ("gate_closed_hours",)
-        )
+        self.assertEqual(decide(check(gate=night, local_time=dt.time(23))).reasons, ("gate_closed_hours",))
         self.assertEqual(decide(check(gate=night, local_time=dt.time(21, 59))).outcome, Outcome.LET_IN)
         staff = SubjectFacts(kind=SubjectKind.STAFF, on_duty=True)
-        self.assertEqual(decide(check(gate=night, subject=staff, local_time=dt.time(2))).outcome, Outcome.LET_IN)
+        self.assertEqual(
+            decide(check(gate=night, subject=staff, local_time=dt.time(2))).outcome, Outcome.LET_IN
+        )
 
     def test_overnight_hours(self):
         overnight = GateFacts(opens_at=dt.time(22), closes_at=dt.time(6))
@@ -201,13 +221,20 @@ class RulesTest(SimpleTestCase):
         self.assertEqual(decide(check(subject=unknown, temperature=None)).reasons, ("unknown_vehicle",))
         open_lane = RegimeFacts(registered_vehicles_only=False)
         self.assertEqual(
-            decide(check(subject=unknown, regime=open_lane, temperature=None)).reasons, ("visitor_needs_host",)
+            decide(check(subject=unknown, regime=open_lane, temperature=None)).reasons,
+            ("visitor_needs_host",),
         )
         no_lane = GateFacts(has_vehicle_lane=False)
         self.assertEqual(decide(check(subject=car, gate=no_lane)).reasons, ("no_vehicle_lane",))
 
     def test_a_bad_pass_is_refused_with_its_reason(self):
-        for code in ("token_forged", "token_expired", "token_replayed", "pass_revoked", "pass_other_compound"):
+        for code in (
+            "token_forged",
+            "token_expired",
+            "token_replayed",
+            "pass_revoked",
+            "pass_other_compound",
+        ):
             subject = SubjectFacts(kind=SubjectKind.UNIDENTIFIED, refusal=code)
             decision = decide(check(subject=subject))
             self.assertEqual((decision.outcome, decision.reasons), (Outcome.REFUSE, (code,)))
@@ -304,10 +331,15 @@ class PropertiesTest(SimpleTestCase):
     @given(facts)
     def test_home_observation_never_goes_out(self, f):
         under = f.subject.colour == "red" or f.subject.open_case == "home_observation"
-        if under and f.direction == "out" and f.subject.kind not in (
-            SubjectKind.VEHICLE,
-            SubjectKind.UNKNOWN_VEHICLE,
-            SubjectKind.EMERGENCY,
+        if (
+            under
+            and f.direction == "out"
+            and f.subject.kind
+            not in (
+                SubjectKind.VEHICLE,
+                SubjectKind.UNKNOWN_VEHICLE,
+                SubjectKind.EMERGENCY,
+            )
         ):
             self.assertNotEqual(decide(f).outcome, Outcome.LET_IN)
 

@@ -4,23 +4,31 @@ survives a reload while offline, and syncs each check exactly once when the netw
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.test import Client
 
+from gatehouse.accounts.models import User
 from gatehouse.gate.models import GateEvent
 from gatehouse.gate.selectors import gate_context_cache_clear
 from gatehouse.passes.services import pass_for, pass_token_for
+from gatehouse.people.models import Resident
+from gatehouse.places.models import Gate
 from gatehouse.testing import make_world
 
 CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(os.environ.get("GATEHOUSE_SCREENSHOTS", "/tmp/gatehouse-shots"))
+SHOTS = Path(os.environ.get("GATEHOUSE_SCREENSHOTS", Path(tempfile.gettempdir()) / "gatehouse-shots"))
 
 
 @pytest.mark.browser
 class OfflineGateScreenTest(StaticLiveServerTestCase):
+    wang_fang: Resident
+    gate_a: User
+    gate_a1: Gate
+
     def setUp(self) -> None:
         if not Path(CHROMIUM).exists():
             from conftest import need_service
@@ -36,7 +44,8 @@ class OfflineGateScreenTest(StaticLiveServerTestCase):
 
         self.pw = sync_playwright().start()
         self.browser = self.pw.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         self.context = self.browser.new_context(locale="en-US", viewport={"width": 412, "height": 915})
         client = Client()
@@ -98,7 +107,9 @@ class OfflineGateScreenTest(StaticLiveServerTestCase):
 
         self.context.set_offline(False)
         page.evaluate("window.gatehouseGate.sync()")
-        page.wait_for_function("document.getElementById('gate-screen').dataset.waiting === '0'", timeout=15_000)
+        page.wait_for_function(
+            "document.getElementById('gate-screen').dataset.waiting === '0'", timeout=15_000
+        )
         self.assertEqual(GateEvent.objects.count(), 6)
         stored = set(GateEvent.objects.filter(provisional=True).values_list("client_id", flat=True))
         self.assertEqual(stored, {q["client_id"] for q in queued})
@@ -108,6 +119,8 @@ class OfflineGateScreenTest(StaticLiveServerTestCase):
         # A response lost on the way back: the phone sends one again. Nothing new is stored.
         page.evaluate("(item) => window.gatehouseGate.enqueue(item)", queued[0])
         page.evaluate("window.gatehouseGate.sync()")
-        page.wait_for_function("document.getElementById('gate-screen').dataset.waiting === '0'", timeout=15_000)
+        page.wait_for_function(
+            "document.getElementById('gate-screen').dataset.waiting === '0'", timeout=15_000
+        )
         self.assertEqual(GateEvent.objects.count(), 6)
         page.screenshot(path=str(SHOTS / "gate-synced.png"), full_page=True)

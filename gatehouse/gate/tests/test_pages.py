@@ -23,7 +23,9 @@ class GatePagesTest(BaseTestCase):
 
     @covers("PAGE gate:home", "PAGE gate:screen")
     def test_gate_staff_open_their_gate_screen_and_go_on_duty(self):
-        self.assertRedirects(self.get(self.gate_a, "/gate/"), f"/gate/{self.gate_a1.id}/", fetch_redirect_response=False)
+        self.assertRedirects(
+            self.get(self.gate_a, "/gate/"), f"/gate/{self.gate_a1.id}/", fetch_redirect_response=False
+        )
         page = self.get(self.gate_a, f"/gate/{self.gate_a1.id}/")
         self.assertContains(page, "A1小区 · 南门")
         self.assertContains(page, "孙浩")  # on duty, shown on the screen
@@ -47,14 +49,24 @@ class GatePagesTest(BaseTestCase):
         client = self.client_for(self.gate_a)
         client.post(
             "/api/gate/checks",
-            data=json.dumps({"gate_id": str(self.gate_a1.id), "client_id": "t1", "subject": "visitor", "direction": "in", "temperature": "38.5"}),
+            data=json.dumps(
+                {
+                    "gate_id": str(self.gate_a1.id),
+                    "client_id": "t1",
+                    "subject": "visitor",
+                    "direction": "in",
+                    "temperature": "38.5",
+                }
+            ),
             content_type="application/json",
         )
         page = self.get(self.worker_a, "/gate/today/")
         self.assertContains(page, "南门")
         self.assertContains(page, "38.5")
         self.assertNotContains(self.get(self.worker_b, "/gate/today/"), "38.5")
-        self.assertEqual(self.get(self.worker_a, f"/gate/today/?compound={self.compound_b1.id}").status_code, 404)
+        self.assertEqual(
+            self.get(self.worker_a, f"/gate/today/?compound={self.compound_b1.id}").status_code, 404
+        )
         self.assertEqual(self.get(self.worker_a, f"/gate/today/?gate={self.gate_b1.id}").status_code, 404)
         partial = self.get(self.worker_a, f"/gate/today/?gate={self.gate_a1.id}", HTTP_HX_REQUEST="true")
         self.assertNotContains(partial, "<html")
@@ -62,11 +74,25 @@ class GatePagesTest(BaseTestCase):
 
     @covers("PAGE gate:returnee_register")
     def test_gate_staff_register_a_returnee_through_the_check(self):
-        response = self.client_for(self.gate_a).post(
-            "/api/gate/checks",
-            data=json.dumps({"gate_id": str(self.gate_a1.id), "client_id": "g1", "subject": "token", "value": pass_token_for(self.wang_fang), "direction": "in", "temperature": "36.4", "declares_arrival": True}),
-            content_type="application/json",
-        ).json()
+        response = (
+            self.client_for(self.gate_a)
+            .post(
+                "/api/gate/checks",
+                data=json.dumps(
+                    {
+                        "gate_id": str(self.gate_a1.id),
+                        "client_id": "g1",
+                        "subject": "token",
+                        "value": pass_token_for(self.wang_fang),
+                        "direction": "in",
+                        "temperature": "36.4",
+                        "declares_arrival": True,
+                    }
+                ),
+                content_type="application/json",
+            )
+            .json()
+        )
         path = response["register_url"]
         page = self.get(self.gate_a, path)
         self.assertContains(page, "王*")
@@ -74,8 +100,13 @@ class GatePagesTest(BaseTestCase):
         self.assertEqual(self.get(self.worker_b, path).status_code, 404)
         today = timezone.localdate()
         form = {
-            "origin_province": "江苏", "origin_city": "南京", "departed_on": today.isoformat(),
-            "arrived_on": today.isoformat(), "transport": "car", "symptoms": ["none"], "temperature": "36.4",
+            "origin_province": "江苏",
+            "origin_city": "南京",
+            "departed_on": today.isoformat(),
+            "arrived_on": today.isoformat(),
+            "transport": "car",
+            "symptoms": ["none"],
+            "temperature": "36.4",
         }
         done = self.client_for(self.gate_a).post(path, form, HTTP_ACCEPT_LANGUAGE="en")
         self.assertContains(done, "Health monitoring")
@@ -90,23 +121,35 @@ class ReturneePagesTest(BaseTestCase):
 
     def form(self, **overrides):
         today = timezone.localdate()
-        data = {"origin_province": "湖北", "origin_city": "武汉", "departed_on": today.isoformat(),
-                "arrived_on": today.isoformat(), "transport": "plane", "transport_number": "MU5000"}
+        data = {
+            "origin_province": "湖北",
+            "origin_city": "武汉",
+            "departed_on": today.isoformat(),
+            "arrived_on": today.isoformat(),
+            "transport": "plane",
+            "transport_number": "MU5000",
+        }
         data.update(overrides)
         return data
 
     @covers("PAGE returnees:me")
     def test_a_resident_registers_their_own_return_from_the_phone(self):
         self.assertEqual(self.get(self.worker_a, "/returnees/me/").status_code, 403)
-        page = self.client_for(self.resident_user).post("/returnees/me/", self.form(), HTTP_ACCEPT_LANGUAGE="en")
+        page = self.client_for(self.resident_user).post(
+            "/returnees/me/", self.form(), HTTP_ACCEPT_LANGUAGE="en"
+        )
         self.assertContains(page, "Health monitoring")
-        bad = self.client_for(self.resident_user).post("/returnees/me/", self.form(origin_province="上海"), HTTP_ACCEPT_LANGUAGE="en")
+        bad = self.client_for(self.resident_user).post(
+            "/returnees/me/", self.form(origin_province="上海"), HTTP_ACCEPT_LANGUAGE="en"
+        )
         self.assertContains(bad, "outside Shanghai")
 
     @covers("PAGE returnees:list", "PAGE returnees:register")
     def test_the_neighbourhood_lists_and_registers_its_own_returnees(self):
         self.assertEqual(self.get(self.worker_a, f"/returnees/register/{self.li_wei.id}/").status_code, 404)
-        response = self.client_for(self.worker_b).post(f"/returnees/register/{self.li_wei.id}/", self.form(contact_confirmed="on"))
+        response = self.client_for(self.worker_b).post(
+            f"/returnees/register/{self.li_wei.id}/", self.form(contact_confirmed="on")
+        )
         self.assertEqual(response.status_code, 302)
         self.assertContains(self.get(self.worker_b, "/returnees/"), "李伟")
         self.assertNotContains(self.get(self.worker_a, "/returnees/"), "李伟")
@@ -117,9 +160,13 @@ class ReturneePagesTest(BaseTestCase):
     def test_only_district_command_edits_key_areas_on_the_page(self):
         for user in (self.worker_a, self.street_officer):
             self.assertEqual(self.get(user, "/returnees/key-areas/").status_code, 403)
-        self.client_for(self.command).post("/returnees/key-areas/", {"province": "湖北", "starts_on": "2020-01-01"})
+        self.client_for(self.command).post(
+            "/returnees/key-areas/", {"province": "湖北", "starts_on": "2020-01-01"}
+        )
         area = KeyArea.objects.get()
         self.assertContains(self.get(self.command, "/returnees/key-areas/"), "湖北")
-        self.assertEqual(self.client_for(self.worker_a).post(f"/returnees/key-areas/{area.id}/delete/").status_code, 403)
+        self.assertEqual(
+            self.client_for(self.worker_a).post(f"/returnees/key-areas/{area.id}/delete/").status_code, 403
+        )
         self.client_for(self.command).post(f"/returnees/key-areas/{area.id}/delete/")
         self.assertFalse(KeyArea.objects.exists())

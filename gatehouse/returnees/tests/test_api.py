@@ -39,20 +39,36 @@ class ReturneeApiTest(BaseTestCase):
 
     def setUp(self):
         gate_context_cache_clear()
-        KeyArea.objects.create(district=self.district, province="湖北", city="", starts_on=dt.date(2020, 1, 1))
+        KeyArea.objects.create(
+            district=self.district, province="湖北", city="", starts_on=dt.date(2020, 1, 1)
+        )
 
     @covers("POST /api/returnees", "GET /api/returnees")
     def test_a_worker_registers_their_residents_and_a_resident_themself(self):
-        self.assertEqual(self.post(self.worker_b, "/api/returnees", {**answers(), "resident_id": str(self.wang_fang.id)}).status_code, 404)
-        self.assertEqual(self.post(self.gate_a, "/api/returnees", {**answers(), "resident_id": str(self.wang_fang.id)}).status_code, 404)
-        made = self.post(self.worker_a, "/api/returnees", {**answers(), "resident_id": str(self.wang_fang.id)})
+        self.assertEqual(
+            self.post(
+                self.worker_b, "/api/returnees", {**answers(), "resident_id": str(self.wang_fang.id)}
+            ).status_code,
+            404,
+        )
+        self.assertEqual(
+            self.post(
+                self.gate_a, "/api/returnees", {**answers(), "resident_id": str(self.wang_fang.id)}
+            ).status_code,
+            404,
+        )
+        made = self.post(
+            self.worker_a, "/api/returnees", {**answers(), "resident_id": str(self.wang_fang.id)}
+        )
         self.assertEqual(made.status_code, 201, made.content)
         self.assertEqual((made.json()["classification"], made.json()["via"]), ("home_observation", "worker"))
         self.wang_fang.refresh_from_db()
         self.assertEqual(self.wang_fang.health_colour, "red")
         self.assertTrue(ObservationCase.objects.filter(resident=self.wang_fang, status="active").exists())
         # The resident registers themself (another arrival): no resident_id.
-        own = self.post(self.resident_user, "/api/returnees", answers(origin_province="江苏", origin_city="南京"))
+        own = self.post(
+            self.resident_user, "/api/returnees", answers(origin_province="江苏", origin_city="南京")
+        )
         self.assertEqual((own.status_code, own.json()["via"]), (201, "self"))
         self.assertEqual(self.post(self.worker_a, "/api/returnees", answers()).status_code, 422)
         self.assertEqual(len(self.client_for(self.worker_a).get("/api/returnees").json()["items"]), 2)
@@ -67,35 +83,75 @@ class ReturneeApiTest(BaseTestCase):
         self.assertIn("transport", {e["field"] for e in response.json()["errors"]})
         response = self.post(self.resident_user, "/api/returnees", answers(origin_province="上海"))
         self.assertEqual({e["field"] for e in response.json()["errors"]}, {"origin_province"})
-        late = answers(departed_on=timezone.localdate().isoformat(), arrived_on=(timezone.localdate() - dt.timedelta(days=2)).isoformat())
-        self.assertEqual({e["field"] for e in self.post(self.resident_user, "/api/returnees", late).json()["errors"]}, {"arrived_on"})
+        late = answers(
+            departed_on=timezone.localdate().isoformat(),
+            arrived_on=(timezone.localdate() - dt.timedelta(days=2)).isoformat(),
+        )
+        self.assertEqual(
+            {e["field"] for e in self.post(self.resident_user, "/api/returnees", late).json()["errors"]},
+            {"arrived_on"},
+        )
         self.assertEqual(ReturneeRegistration.objects.count(), 0)
 
     @covers("POST /api/gate/events/{event_id}/returnee")
     def test_gate_staff_register_the_person_a_check_sent_to_registration(self):
-        check = self.client_for(self.gate_a).post(
-            "/api/gate/checks",
-            data=json.dumps({"gate_id": str(self.gate_a1.id), "client_id": "r1", "subject": "token", "value": pass_token_for(self.wang_fang), "direction": "in", "temperature": "36.5", "declares_arrival": True}),
-            content_type="application/json",
-        ).json()
+        check = (
+            self.client_for(self.gate_a)
+            .post(
+                "/api/gate/checks",
+                data=json.dumps(
+                    {
+                        "gate_id": str(self.gate_a1.id),
+                        "client_id": "r1",
+                        "subject": "token",
+                        "value": pass_token_for(self.wang_fang),
+                        "direction": "in",
+                        "temperature": "36.5",
+                        "declares_arrival": True,
+                    }
+                ),
+                content_type="application/json",
+            )
+            .json()
+        )
         self.assertEqual(check["decision"], "register")
         path = f"/api/gate/events/{check['id']}/returnee"
         self.assertEqual(self.post(self.worker_b, path, answers()).status_code, 404)
         made = self.post(self.gate_a, path, answers(origin_province="江苏", origin_city="南京"))
         self.assertEqual((made.status_code, made.json()["via"]), (201, "gate"))
         self.assertNotIn("王芳", made.content.decode())
-        again = self.client_for(self.gate_a).post(
-            "/api/gate/checks",
-            data=json.dumps({"gate_id": str(self.gate_a1.id), "client_id": "r2", "subject": "token", "value": pass_token_for(self.wang_fang), "direction": "in", "temperature": "36.5", "declares_arrival": True}),
-            content_type="application/json",
-        ).json()
+        again = (
+            self.client_for(self.gate_a)
+            .post(
+                "/api/gate/checks",
+                data=json.dumps(
+                    {
+                        "gate_id": str(self.gate_a1.id),
+                        "client_id": "r2",
+                        "subject": "token",
+                        "value": pass_token_for(self.wang_fang),
+                        "direction": "in",
+                        "temperature": "36.5",
+                        "declares_arrival": True,
+                    }
+                ),
+                content_type="application/json",
+            )
+            .json()
+        )
         self.assertEqual((again["decision"], again["colour"]), ("let_in", "yellow"))
 
-    @covers("GET /api/returnees/key-areas", "POST /api/returnees/key-areas", "DELETE /api/returnees/key-areas/{area_id}")
+    @covers(
+        "GET /api/returnees/key-areas",
+        "POST /api/returnees/key-areas",
+        "DELETE /api/returnees/key-areas/{area_id}",
+    )
     def test_only_district_command_edits_key_areas(self):
         body = {"province": "浙江", "city": "温州", "starts_on": "2020-01-20"}
         for user in (self.worker_a, self.street_officer, self.gate_a):
-            self.assertEqual(self.post(user, "/api/returnees/key-areas", body).status_code, 403, user.username)
+            self.assertEqual(
+                self.post(user, "/api/returnees/key-areas", body).status_code, 403, user.username
+            )
         made = self.post(self.command, "/api/returnees/key-areas", body)
         self.assertEqual(made.status_code, 201)
         self.assertEqual(len(self.client_for(self.worker_a).get("/api/returnees/key-areas").json()), 2)

@@ -40,7 +40,9 @@ class ClassifyTest(SimpleTestCase):
 
     def test_from_a_key_area_is_home_observation(self):
         result = run(facts(origin_province="湖北", origin_city="武汉市"))
-        self.assertEqual((result.classification, result.reasons), (Classification.HOME_OBSERVATION, ("key_area_stay",)))
+        self.assertEqual(
+            (result.classification, result.reasons), (Classification.HOME_OBSERVATION, ("key_area_stay",))
+        )
 
     def test_a_key_area_only_counts_within_its_dates_and_the_14_days(self):
         wenzhou_after = facts(origin_province="浙江", origin_city="温州")  # left 2-18, area ended 2-10
@@ -48,12 +50,17 @@ class ClassifyTest(SimpleTestCase):
         long_ago = facts(visits=(Visit("浙江", "温州", "stay", dt.date(2020, 1, 1), dt.date(2020, 1, 10)),))
         self.assertEqual(run(long_ago).classification, Classification.HEALTH_MONITORING)
         left_before = facts(
-            origin_province="浙江", origin_city="温州", departed_on=dt.date(2020, 1, 15), arrived_on=dt.date(2020, 2, 18)
+            origin_province="浙江",
+            origin_city="温州",
+            departed_on=dt.date(2020, 1, 15),
+            arrived_on=dt.date(2020, 2, 18),
         )
         self.assertEqual(run(left_before).classification, Classification.HEALTH_MONITORING)
 
     def test_a_transit_is_monitoring_with_its_reason(self):
-        transit = facts(visits=(Visit("湖北", "武汉", "transit", dt.date(2020, 2, 17), dt.date(2020, 2, 17)),))
+        transit = facts(
+            visits=(Visit("湖北", "武汉", "transit", dt.date(2020, 2, 17), dt.date(2020, 2, 17)),)
+        )
         self.assertEqual(run(transit).reasons, ("key_area_transit",))
 
     def test_contacts_symptoms_and_fever_mean_home_observation(self):
@@ -64,7 +71,9 @@ class ClassifyTest(SimpleTestCase):
             ({"temperature": Decimal("37.5")}, "fever"),
         ):
             result = run(facts(**overrides))
-            self.assertEqual((result.classification, result.reasons), (Classification.HOME_OBSERVATION, (reason,)))
+            self.assertEqual(
+                (result.classification, result.reasons), (Classification.HOME_OBSERVATION, (reason,))
+            )
         self.assertEqual(run(facts(symptoms=("none",))).classification, Classification.HEALTH_MONITORING)
 
     def test_a_period_already_over_needs_nothing(self):
@@ -100,5 +109,7 @@ class ClassifyTest(SimpleTestCase):
         )
         result = run(f)
         self.assertGreaterEqual(result.ends_on, result.starts_on)
-        if result.classification != Classification.PERIOD_OVER and (confirmed or (province == "湖北" and travel_days <= 14)):
+        if result.classification != Classification.PERIOD_OVER and (
+            confirmed or (province == "湖北" and travel_days <= 14)
+        ):
             self.assertEqual(result.classification, Classification.HOME_OBSERVATION)
