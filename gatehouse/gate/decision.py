@@ -67,6 +67,18 @@ class SubjectKind(enum.StrEnum):
     UNIDENTIFIED = "unidentified"  # a pass, card or number that did not resolve
 
 
+SUBJECT_LABELS: dict[str, Promise] = {
+    SubjectKind.RESIDENT: _("resident"),
+    SubjectKind.OTHER_RESIDENT: _("resident of another compound"),
+    SubjectKind.VISITOR: _("visitor"),
+    SubjectKind.COURIER: _("courier"),
+    SubjectKind.EMERGENCY: _("emergency vehicle"),
+    SubjectKind.STAFF: _("staff"),
+    SubjectKind.VEHICLE: _("vehicle"),
+    SubjectKind.UNKNOWN_VEHICLE: _("unknown vehicle"),
+    SubjectKind.UNIDENTIFIED: _("not identified"),
+}
+
 VEHICLE_KINDS = frozenset({SubjectKind.VEHICLE, SubjectKind.UNKNOWN_VEHICLE})
 
 

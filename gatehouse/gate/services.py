@@ -19,6 +19,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from gatehouse.accounts.models import User
 from gatehouse.alerts.models import Alert
@@ -354,6 +355,11 @@ def _raw_reading(raw: object) -> str:
     return text.strip()[:16]
 
 
+FEVER_TITLE = gettext_noop("Fever %(temp)s °C at %(gate)s: %(who)s")
+OBSERVATION_TITLE = gettext_noop("Person under home observation at %(gate)s (%(direction)s): %(who)s")
+OVERTURNED_TITLE = gettext_noop("Offline check at %(gate)s decided again: %(offline)s → %(now)s")
+
+
 def _title(message: str, **values: Any) -> str:
     # Alert titles are stored text read by the neighbourhood: written in the district's language.
     from django.conf import settings
@@ -373,7 +379,7 @@ def _raise_alerts(
         return
     neighbourhood = _neighbourhood(context)
     day = timezone.localdate(event.at).isoformat()
-    who = event.subject_label or str(rules.REASON_LABELS.get(event.subject_kind, event.subject_kind))
+    who: Any = event.subject_label or rules.SUBJECT_LABELS.get(event.subject_kind, event.subject_kind)
     evidence = {
         "event_id": str(event.id),
         "gate": context.label,
@@ -391,7 +397,7 @@ def _raise_alerts(
             subject=resident,
             subject_label=event.subject_label,
             title=_title(
-                "Fever %(temp)s °C at %(gate)s: %(who)s",
+                FEVER_TITLE,
                 temp=event.temperature_c,
                 gate=context.label,
                 who=who,
@@ -409,7 +415,7 @@ def _raise_alerts(
             subject=resident,
             subject_label=event.subject_label,
             title=_title(
-                "Person under home observation at %(gate)s (%(direction)s): %(who)s",
+                OBSERVATION_TITLE,
                 gate=context.label,
                 direction=Direction(event.direction).label,
                 who=who,
@@ -433,7 +439,7 @@ def _alert_overturned(
         subject=event.subject_resident,
         subject_label=event.subject_label,
         title=_title(
-            "Offline check at %(gate)s decided again: %(offline)s → %(now)s",
+            OVERTURNED_TITLE,
             gate=context.label,
             offline=GateEvent.Decision(event.offline_decision).label
             if event.offline_decision in GateEvent.Decision.values
