@@ -548,7 +548,10 @@ def seed_residents(
 
 # Other apps' demo data, run in order after places, residents and the demo logins exist. Each is a
 # dotted path to `fn(*, scale_name: str, rng: random.Random) -> None`; add one line per app.
-SEED_STEPS: list[str] = []
+SEED_STEPS: list[str] = [
+    "gatehouse.returnees.seed.seed_key_areas_and_returnees",
+    "gatehouse.gate.seed.seed_gate_events",
+]
 
 
 def seed(
