@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods
 
 from gatehouse.accounts.models import User
@@ -70,14 +70,14 @@ def screen(request: HttpRequest, gate_id: uuid.UUID) -> HttpResponse:
                 },
             },
             "subjects": [
-                ("token", _("Scan pass")),
-                ("card", _("Card")),
-                ("id_number", _("ID number")),
-                ("plate", _("Plate")),
-                ("visitor", _("Visitor")),
-                ("courier", _("Courier")),
-                ("emergency", _("Ambulance")),
-                ("staff", _("Staff")),
+                ("token", pgettext("gate subject", "Scan pass")),
+                ("card", pgettext("gate subject", "Card")),
+                ("id_number", pgettext("gate subject", "ID number")),
+                ("plate", pgettext("gate subject", "Plate")),
+                ("visitor", pgettext("gate subject", "Visitor")),
+                ("courier", pgettext("gate subject", "Delivery courier")),
+                ("emergency", pgettext("gate subject", "Ambulance")),
+                ("staff", pgettext("gate subject", "Staff on duty")),
             ],
         },
     )

@@ -124,3 +124,116 @@ class OfflineGateScreenTest(StaticLiveServerTestCase):
         )
         self.assertEqual(GateEvent.objects.count(), 6)
         page.screenshot(path=str(SHOTS / "gate-synced.png"), full_page=True)
+
+
+def _qr_video(text: str, path: Path, width: int = 640, height: int = 480) -> None:
+    """A Y4M clip showing one QR code, for Chromium's fake camera: the phone screen held to the lens."""
+    import segno
+
+    matrix = [list(row) for row in segno.make(text, error="m").matrix]
+    modules = len(matrix) + 8  # the quiet zone
+    scale = min(width, height) * 9 // 10 // modules
+    size = modules * scale
+    left, top = (width - size) // 2, (height - size) // 2
+    luma = bytearray([255]) * (width * height)
+    for r, row in enumerate(matrix):
+        for c, dark in enumerate(row):
+            if not dark:
+                continue
+            for y in range(top + (r + 4) * scale, top + (r + 5) * scale):
+                start = y * width + left + (c + 4) * scale
+                luma[start : start + scale] = bytes(scale)
+    chroma = bytes([128]) * (width * height // 4)
+    with path.open("wb") as f:
+        f.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(3):
+            f.write(b"FRAME\n" + bytes(luma) + chroma + chroma)
+
+
+@pytest.mark.browser
+class CameraScanTest(StaticLiveServerTestCase):
+    """The demo: a resident's phone pass held to the gate phone's camera, a fever, and the
+    neighbourhood worker's alert page showing it."""
+
+    wang_fang: Resident
+    gate_a: User
+    worker_a: User
+    gate_a1: Gate
+
+    def setUp(self) -> None:
+        if not Path(CHROMIUM).exists():
+            from conftest import need_service
+
+            need_service("Chromium at /usr/bin/chromium")
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+        gate_context_cache_clear()
+        make_world(self)
+
+    def tearDown(self) -> None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+    def test_a_scanned_phone_pass_with_a_fever_reaches_the_worker(self):
+        from playwright.sync_api import sync_playwright
+
+        video = Path(tempfile.mkdtemp()) / "pass.y4m"
+        _qr_video(pass_token_for(self.wang_fang), video)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--use-fake-ui-for-media-stream",
+                    "--use-fake-device-for-media-stream",
+                    f"--use-file-for-fake-video-capture={video}",
+                ],
+            )
+            try:
+                context = browser.new_context(locale="zh-CN", viewport={"width": 412, "height": 915})
+                context.grant_permissions(["camera"], origin=self.live_server_url)
+                client = Client()
+                client.force_login(self.gate_a)
+                context.add_cookies(
+                    [
+                        {
+                            "name": "sessionid",
+                            "value": client.cookies["sessionid"].value,
+                            "url": self.live_server_url,
+                        }
+                    ]
+                )
+                page = context.new_page()
+                page.goto(f"{self.live_server_url}/gate/{self.gate_a1.id}/")
+                page.wait_for_selector("#gate-screen[data-ready='1']")
+                page.fill("#temperature", "38.5")
+                page.click("#camera-btn")
+                page.wait_for_function(
+                    "document.getElementById('gate-screen').dataset.checks === '1'", timeout=20_000
+                )
+                self.assertEqual(page.inner_text("#decision"), "发热：立即上报")
+                self.assertIn("王*", page.inner_text("#who"))
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(SHOTS / "gate-camera-fever.png"), full_page=True)
+                worker = Client()
+                worker.force_login(self.worker_a)
+                context.add_cookies(
+                    [
+                        {
+                            "name": "sessionid",
+                            "value": worker.cookies["sessionid"].value,
+                            "url": self.live_server_url,
+                        }
+                    ]
+                )
+                alerts = context.new_page()
+                alerts.goto(f"{self.live_server_url}/alerts/")
+                self.assertIn("38.5", alerts.inner_text("#alert-board"))
+                alerts.screenshot(path=str(SHOTS / "worker-alert.png"), full_page=True)
+            finally:
+                browser.close()
+        event = GateEvent.objects.get()
+        self.assertEqual(
+            (event.subject_resident, event.decision, str(event.temperature_c)),
+            (self.wang_fang, "escalate", "38.5"),
+        )
