@@ -387,6 +387,8 @@
       if (reg.active) reg.active.postMessage({ cache: assets });
     }).catch(() => {});
   }
+  // A token is good for 45 s either way: nonces older than ten minutes can never match again.
+  idb.all("nonces").then((all) => all.filter((n) => n.at < Date.now() - 600000).forEach((n) => idb.del("nonces", n.nonce)));
   loadBundle().then(() => { root.dataset.ready = "1"; });
   updateQueue();
   sync();
