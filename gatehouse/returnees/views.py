@@ -40,7 +40,15 @@ def registration_list(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     _need(scope, Capability.VIEW_RESIDENTS)
     rows = selectors.registration_list(scope=scope)[:200]
-    return render(request, "returnees/list.html", {"rows": rows})
+    query = request.GET.get("q", "").strip()[:64]
+    found = (
+        people_selectors.resident_search(
+            scope=scope, actor=actor_from_request(request), query=query
+        ).residents
+        if query and scope.can(Capability.EDIT_RESIDENTS)
+        else []
+    )
+    return render(request, "returnees/list.html", {"rows": rows, "query": query, "found": found})
 
 
 @login_required

@@ -152,6 +152,11 @@ class ReturneePagesTest(BaseTestCase):
         )
         self.assertEqual(response.status_code, 302)
         self.assertContains(self.get(self.worker_b, "/returnees/"), "李伟")
+        found = self.get(self.worker_b, "/returnees/?q=李伟")
+        self.assertContains(found, f"/returnees/register/{self.li_wei.id}/")
+        self.assertNotContains(
+            self.get(self.worker_a, "/returnees/?q=李伟"), f"/returnees/register/{self.li_wei.id}/"
+        )
         self.assertNotContains(self.get(self.worker_a, "/returnees/"), "李伟")
         for user in (self.gate_a, self.resident_user):
             self.assertEqual(self.get(user, "/returnees/").status_code, 403)
