@@ -110,7 +110,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "gatehouse.web.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -140,6 +140,7 @@ TEMPLATES = [
 ]
 
 DEFAULT_SQLITE = BASE_DIR / "var" / "gatehouse.sqlite3"
+DEFAULT_SQLITE.parent.mkdir(exist_ok=True)  # a fresh checkout has no var/ yet
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE}"), conn_max_age=env_int("DB_CONN_MAX_AGE", 60)
@@ -204,6 +205,34 @@ SECURE_REFERRER_POLICY = "same-origin"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 MQTT_URL = os.environ.get("MQTT_URL", "")
+# Every paginated list is bounded at both ends (see gatehouse.api.base.Pagination).
+NINJA_PAGINATION_CLASS = "gatehouse.api.base.Pagination"
+NINJA_PAGINATION_MAX_LIMIT = 500
+
+# Alert notifications (gatehouse/alerts/channels.py). `log` needs nothing; each gateway is off
+# until configured, and listing one without its settings stops start-up instead of losing alerts.
+GATEHOUSE_ALERT_CHANNELS = [
+    c.strip() for c in env_str("GATEHOUSE_ALERT_CHANNELS", "log").split(",") if c.strip()
+]
+if set(GATEHOUSE_ALERT_CHANNELS) - {"log", "email", "sms"}:
+    raise ImproperlyConfigured("GATEHOUSE_ALERT_CHANNELS may list only log, email and sms")
+GATEHOUSE_SMS_URL = env_str("GATEHOUSE_SMS_URL", "")
+GATEHOUSE_SMS_TOKEN = env_secret("GATEHOUSE_SMS_TOKEN") if "sms" in GATEHOUSE_ALERT_CHANNELS else ""
+if "sms" in GATEHOUSE_ALERT_CHANNELS and not GATEHOUSE_SMS_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("the sms channel needs GATEHOUSE_SMS_URL (http:// or https://)")
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+if "email" in GATEHOUSE_ALERT_CHANNELS and not EMAIL_HOST:
+    raise ImproperlyConfigured("the email channel needs EMAIL_HOST")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = (
+    env_secret("EMAIL_HOST_PASSWORD")
+    if os.environ.get("EMAIL_HOST_PASSWORD_FILE")
+    else env_str("EMAIL_HOST_PASSWORD", "")
+)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env_str("GATEHOUSE_ALERT_FROM_EMAIL", "gatehouse@localhost")
 
 LOGGING = {
     "version": 1,

@@ -198,7 +198,10 @@ class BaseTestCase(TestCase):
     def setUpTestData(cls) -> None:
         make_world(cls)
 
-    def client_for(self, user: User) -> Client:
+    def client_for(self, user: User, language: str | None = None) -> Client:
+        """A signed-in client; `language` sets the language cookie (pages are Chinese without it)."""
         client = Client()
         client.force_login(user)
+        if language:
+            client.cookies["django_language"] = language
         return client

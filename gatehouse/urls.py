@@ -11,6 +11,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("alerts/", include("gatehouse.alerts.urls")),
+    path("observation/", include("gatehouse.observation.urls")),
     path("gate/", include("gatehouse.gate.urls")),
     path("returnees/", include("gatehouse.returnees.urls")),
     path("", include("gatehouse.web.urls")),

@@ -86,3 +86,27 @@ class BadInputTest(BaseTestCase):
     def test_an_oversized_body_is_refused(self):
         response = self.post(self.body(name="张" * 100_000))
         self.assertIn(response.status_code, (413, 422, 400))
+
+    def test_an_explicit_null_for_a_field_that_cannot_be_empty_is_named(self):
+        client = self.client_for(self.command)
+        response = client.patch(
+            "/api/places/regimes/old_lane",
+            data=json.dumps({"description": None}),
+            content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        self.assertEqual((response.status_code, self.fields(response)), (422, {"description"}))
+        response = client.patch(
+            f"/api/residents/{self.wang_fang.id}",
+            data=json.dumps({"building": None}),
+            content_type="application/json",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        self.assertEqual((response.status_code, self.fields(response)), (422, {"building"}))
+        # Opening hours may be emptied: null there means "open all day".
+        response = client.patch(
+            f"/api/places/gates/{self.gate_a1.id}",
+            data=json.dumps({"opens_at": None, "closes_at": None}),
+            content_type="application/json",
+        )
+        self.assertEqual(response.status_code, 200)

@@ -8,6 +8,7 @@ import hmac
 import secrets
 from typing import Any
 
+from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from gatehouse.accounts.models import ApiToken, User
 from gatehouse.core.audit import Actor, audit_record
-from gatehouse.core.roles import Capability, Scope
+from gatehouse.core.roles import Capability, Role, Scope
 
 TOKEN_PREFIX = "gh_"
 # Touching last_used_at on every request would turn each device read into a write.
@@ -33,9 +34,26 @@ def actor_from_request(request: HttpRequest) -> Actor:
     return Actor(user_id=user.pk, label=user.label, role=user.role or "none", ip_address=ip)
 
 
+DISTRICT_ADMIN_GROUP = "district command (admin)"
+# What district command may do in the Django admin: everything on places and people, read the audit
+# trail; never change it (its admin refuses edits regardless).
+_ADMIN_APPS = ("places", "people", "accounts", "alerts", "observation", "passes")
+
+
+def district_admin_group() -> Group:
+    group, _ = Group.objects.get_or_create(name=DISTRICT_ADMIN_GROUP)
+    wanted = Permission.objects.filter(content_type__app_label__in=_ADMIN_APPS) | Permission.objects.filter(
+        content_type__app_label="core", codename__startswith="view_"
+    )
+    group.permissions.set(wanted)
+    return group
+
+
 def user_create(
     *, username: str, password: str | None, role: str, check_password: bool = True, **fields: Any
 ) -> User:
+    if role == Role.DISTRICT_COMMAND:
+        fields.setdefault("is_staff", True)  # the Django admin is district command's back office
     user = User(username=username, role=role, **fields)
     user.full_clean(exclude=["password"])
     if password is None:
@@ -45,6 +63,8 @@ def user_create(
             validate_password(password, user)
         user.set_password(password)
     user.save()
+    if role == Role.DISTRICT_COMMAND:
+        user.groups.add(district_admin_group())
     return user
 
 

@@ -14,7 +14,7 @@ from gatehouse.places.models import Compound, Neighbourhood
 class Alert(BaseModel):
     """An event someone must act on; at most one open alert per dedupe key (case and kind)."""
 
-    class Kind(models.TextChoices):
+    class AlertKind(models.TextChoices):
         GATE_FEVER = "gate_fever", _("Fever at a gate")
         GATE_OBSERVATION_EXIT = "gate_observation_exit", _("Person under home observation at a gate")
         GATE_OFFLINE_CHANGED = "gate_offline_changed", _("Offline gate decision overturned")
@@ -29,16 +29,20 @@ class Alert(BaseModel):
         PATROL_MISSED = "patrol_missed", _("Patrol check-point missed")
         OTHER = "other", _("Other")
 
+    Kind = AlertKind
+
     class Severity(models.IntegerChoices):
         LOW = 1, _("Low")
         MEDIUM = 2, _("Medium")
         HIGH = 3, _("High")
         CRITICAL = 4, _("Critical")
 
-    class Status(models.TextChoices):
+    class AlertStatus(models.TextChoices):
         OPEN = "open", _("Open")
         ACKNOWLEDGED = "acknowledged", _("Acknowledged")
         RESOLVED = "resolved", _("Resolved")
+
+    Status = AlertStatus
 
     class Level(models.TextChoices):
         NEIGHBOURHOOD = "neighbourhood", _("Neighbourhood")
@@ -71,8 +75,10 @@ class Alert(BaseModel):
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.CharField(max_length=150, blank=True)
     resolution_note = models.TextField(_("resolution"), blank=True)
-    # Deadline for the worker: escalate when nobody acknowledged by then. Null once acknowledged.
+    # Deadline for the worker: escalate when nobody acknowledged by then. Null once acknowledged,
+    # resolved, or escalated to the top (the district has nobody above it).
     escalate_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("alert")
@@ -96,3 +102,111 @@ class Alert(BaseModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def escalated(self) -> bool:
+        return self.level != self.Level.NEIGHBOURHOOD
+
+    @property
+    def evidence_summary(self) -> str:
+        """The latest report in one line, e.g. `temp_c=38.4, worn=True` (record ids left out)."""
+        if not self.evidence:
+            return ""
+        latest = self.evidence[-1]
+        return ", ".join(f"{k}={v}" for k, v in latest.items() if k not in ("at", "case"))[:200]
+
+
+LEVEL_ORDER = [Alert.Level.NEIGHBOURHOOD, Alert.Level.STREET, Alert.Level.DISTRICT]
+
+
+class AlertEvent(models.Model):
+    """One step in an alert's life, for its timeline: raised, escalated, taken, assigned, resolved."""
+
+    class EventKind(models.TextChoices):
+        RAISED = "raised", _("Raised")
+        ESCALATED = "escalated", _("Escalated")
+        ACKNOWLEDGED = "acknowledged", _("Taken")
+        ASSIGNED = "assigned", _("Assigned")
+        RESOLVED = "resolved", _("Resolved")
+
+    Kind = EventKind
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    level = models.CharField(max_length=13, choices=Alert.Level.choices)
+    actor_label = models.CharField(max_length=150)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%H:%M}"
+
+
+class Notification(models.Model):
+    """An outbox row: tell one level about an alert through one channel.
+
+    Written in the alert's own transaction and delivered by the worker, so a slow or broken gateway
+    never delays the alert or loses it: the row waits and is retried.
+    """
+
+    class NotificationStatus(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    class NotificationReason(models.TextChoices):
+        RAISED = "raised", _("Raised")
+        ESCALATED = "escalated", _("Escalated")
+
+    Status = NotificationStatus
+    Reason = NotificationReason
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="notifications")
+    channel = models.CharField(max_length=20)
+    level = models.CharField(max_length=13, choices=Alert.Level.choices)
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # The worker's deadline: deliver (or retry) from then on. Null once sent or given up.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(next_attempt_at__isnull=False),
+                name="notification_due_idx",
+            ),
+            models.Index(fields=["status", "created_at"], name="notification_purge_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.level} {self.status}"
+
+
+class Contact(models.Model):
+    """How an alert handler is reached outside the app: a mobile number for the SMS gateway.
+
+    E-mail goes to the user's own address; an empty phone means no SMS for this person.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_contact"
+    )
+    phone = models.CharField(_("mobile for SMS alerts"), max_length=20, blank=True)
+    sms = models.BooleanField(_("send SMS"), default=True)
+    email = models.BooleanField(_("send e-mail"), default=True)
+
+    class Meta:
+        verbose_name = _("alert contact")
+        verbose_name_plural = _("alert contacts")
+
+    def __str__(self) -> str:
+        return str(self.user)

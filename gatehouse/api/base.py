@@ -6,15 +6,20 @@ caller's language (Accept-Language or the session's choice).
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Annotated, Any, ClassVar, Self
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer, django_auth
+from pydantic import AfterValidator, Field, model_validator
+from pydantic import ValidationError as PydanticValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from gatehouse.accounts.models import User
 from gatehouse.accounts.services import api_token_authenticate
@@ -29,6 +34,53 @@ class TokenAuth(HttpBearer):
         if user is not None:
             request.user = user
         return user
+
+
+def _sane_datetime(value: dt.datetime) -> dt.datetime:
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > dt.timedelta(hours=14):
+        raise PydanticCustomError("datetime_offset", "Time zone offset out of range")
+    if not 1900 <= value.year <= 2200:
+        raise PydanticCustomError("datetime_range", "Year out of range")
+    return value
+
+
+# A date and time as the API accepts it: real time-zone offsets (±14:00) and plausible years, so a
+# hostile value is a 422 naming the field instead of a database error.
+ApiDateTime = Annotated[dt.datetime, AfterValidator(_sane_datetime)]
+
+
+class PatchSchema(Schema):
+    """A PATCH body: a field left out is unchanged; a field sent as null is refused (422 naming it)
+    unless it is listed in `nullable`, where null means "empty it" (a gate open all day)."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _refuse_nulls(self) -> Self:
+        nulls = sorted(
+            n for n in self.model_fields_set if getattr(self, n) is None and n not in self.nullable
+        )
+        if nulls:
+            raise PydanticValidationError.from_exception_data(
+                type(self).__name__,
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError("null_refused", "May not be null"), loc=(n,), input=None
+                    )
+                    for n in nulls
+                ],
+            )
+        return self
+
+
+class Pagination(LimitOffsetPagination):
+    """Limit/offset with both ends bounded: an offset past any real list is refused with a 422, not a
+    database overflow (SQLite's integers end at 2**63)."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=500)
+        offset: int = Field(0, ge=0, le=10_000_000)
 
 
 api = NinjaAPI(
@@ -83,6 +135,9 @@ _PYDANTIC_MESSAGES = {
     "dict_type": lambda ctx: _("Must be an object."),
     "list_type": lambda ctx: _("Must be a list."),
     "extra_forbidden": lambda ctx: _("Unknown field."),
+    "null_refused": lambda ctx: _("This field cannot be emptied; leave it out to keep it."),
+    "datetime_offset": lambda ctx: _("The time zone offset must be between -14:00 and +14:00."),
+    "datetime_range": lambda ctx: _("The year must be between 1900 and 2200."),
 }
 
 

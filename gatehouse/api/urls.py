@@ -5,6 +5,7 @@ from gatehouse.alerts.api import router as alerts_router
 from gatehouse.api.base import api
 from gatehouse.core.api import router as audit_router
 from gatehouse.gate.api import router as gate_router
+from gatehouse.observation.api import router as observation_router
 from gatehouse.people.api import router as residents_router
 from gatehouse.people.api import vehicles_router
 from gatehouse.places.api import router as places_router
@@ -16,6 +17,7 @@ api.add_router("/vehicles", vehicles_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/audit", audit_router)
 api.add_router("/alerts", alerts_router)
+api.add_router("/observation", observation_router)
 api.add_router("/returnees", returnees_router)
 api.add_router("/gate", gate_router)
 

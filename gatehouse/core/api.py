@@ -8,10 +8,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
-from gatehouse.api.base import scope_of
+from gatehouse.api.base import ApiDateTime, scope_of
 from gatehouse.core.models import AuditEntry
 from gatehouse.core.selectors import audit_list
 
@@ -37,12 +37,12 @@ class AuditFilter(Schema):
     action: AuditEntry.Action | None = None
     object_type: str = Field("", max_length=40)
     subject_resident_id: uuid.UUID | None = None
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
+    since: ApiDateTime | None = None
+    until: ApiDateTime | None = None
 
 
 @router.get("", response=list[AuditOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def audit(request: HttpRequest, filters: Query[AuditFilter]) -> QuerySet[AuditEntry]:
     scope = scope_of(request)
     qs = audit_list(scope=scope, **filters.model_dump())

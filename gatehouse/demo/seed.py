@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
+import itertools
 import random
 import uuid
 from collections.abc import Callable, Sequence
@@ -69,6 +70,8 @@ CLASS_MIX = {
 # Huangpu is old: roughly a third of residents are over 60. Buckets of (from age, to age, weight).
 AGE_BUCKETS = [(0, 15, 0.09), (15, 30, 0.12), (30, 45, 0.16), (45, 60, 0.2), (60, 75, 0.27), (75, 96, 0.16)]
 HOUSEHOLD_SIZES = ([1, 2, 3, 4, 5], [0.26, 0.36, 0.24, 0.1, 0.04])
+_AGE_CUM = list(itertools.accumulate(b[2] for b in AGE_BUCKETS))
+_SIZE_CUM = list(itertools.accumulate(HOUSEHOLD_SIZES[1]))
 # Where people's numbers were first issued: mostly Huangpu, then other Shanghai districts, then elsewhere.
 REGIONS = ["310101"] * 14 + [
     "310104",
@@ -178,16 +181,23 @@ class BulkWriter:
         self.model = model
         self.fields = [cast("models.Field[Any, Any]", model._meta.get_field(name)) for name in field_names]
         self.columns = [str(f.column) for f in self.fields]
-        self.preps: list[Callable[[Any], Any]] = [
-            functools.partial(f.get_db_prep_save, connection=connection) for f in self.fields
-        ]
+        # psycopg adapts UUIDs, dates, datetimes and bytes itself, so on PostgreSQL the per-value
+        # Django preparation (a third of the seed's time when measured) is skipped.
+        self.preps: list[Callable[[Any], Any]] | None = (
+            None
+            if connection.vendor == "postgresql"
+            else [functools.partial(f.get_db_prep_save, connection=connection) for f in self.fields]
+        )
         self.rows: list[tuple[Any, ...]] = []
         self.batch = batch
         self.written = 0
         self.table = model._meta.db_table
 
     def add(self, values: Sequence[Any]) -> None:
-        self.rows.append(tuple(prep(v) for prep, v in zip(self.preps, values, strict=True)))
+        if self.preps is None:
+            self.rows.append(tuple(values))
+        else:
+            self.rows.append(tuple(prep(v) for prep, v in zip(self.preps, values, strict=True)))
         if len(self.rows) >= self.batch:
             self.flush()
 
@@ -221,14 +231,15 @@ class NameMaker:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.surnames = list(PersonProvider.last_names.keys())
-        self.surname_weights = list(PersonProvider.last_names.values())
+        # Cumulative weights once: random.choices re-accumulates plain weights on every call.
+        self.surname_cum = list(itertools.accumulate(PersonProvider.last_names.values()))
         self.male = list(PersonProvider.first_names_male)
         self.female = list(PersonProvider.first_names_female)
         self.single_male = [n for n in self.male if len(n) == 1]
         self.single_female = [n for n in self.female if len(n) == 1]
 
     def __call__(self, male: bool) -> str:
-        surname = self.rng.choices(self.surnames, self.surname_weights)[0]
+        surname = self.rng.choices(self.surnames, cum_weights=self.surname_cum)[0]
         pool = self.single_male if male else self.single_female
         given = self.rng.choice(self.male if male else self.female)
         if len(given) == 1 and self.rng.random() < 0.6:
@@ -279,13 +290,13 @@ def _neighbourhood_allocation(rows: list[dict[str, str]]) -> list[int]:
 
 
 def _birth_date(rng: random.Random, today: dt.date) -> dt.date:
-    low, high, _w = rng.choices(AGE_BUCKETS, [b[2] for b in AGE_BUCKETS])[0]
+    low, high, _w = rng.choices(AGE_BUCKETS, cum_weights=_AGE_CUM)[0]
     age_days = rng.randrange(low * 365, high * 365 + 1)
     return today - dt.timedelta(days=age_days)
 
 
 def _phone(rng: random.Random) -> str:
-    return "1" + rng.choice("3456789") + "".join(rng.choice("0123456789") for _ in range(9))
+    return f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}"
 
 
 def _plate(rng: random.Random, used: set[str]) -> str:
@@ -479,11 +490,11 @@ def seed_residents(
         Vehicle, ["id", "created_at", "updated_at", "plate", "household", "compound", "new_energy"]
     )
     encrypt, lookup = crypto.encrypt_text, crypto.lookup_hash
-    sizes, size_weights = HOUSEHOLD_SIZES
+    sizes = HOUSEHOLD_SIZES[0]
     for compound, target in _resident_targets(compounds, total, rng):
         placed, building, room_no = 0, 1, 101
         while placed < target:
-            size = min(target - placed, rng.choices(sizes, size_weights)[0])
+            size = min(target - placed, rng.choices(sizes, cum_weights=_SIZE_CUM)[0])
             household_id = uuid.uuid4()
             households.add((household_id, now, now, compound.id, str(building), str(room_no)))
             report.households += 1
@@ -549,6 +560,7 @@ def seed_residents(
 # Other apps' demo data, run in order after places, residents and the demo logins exist. Each is a
 # dotted path to `fn(*, scale_name: str, rng: random.Random) -> None`; add one line per app.
 SEED_STEPS: list[str] = [
+    "gatehouse.observation.demo.seed_observation",
     "gatehouse.returnees.seed.seed_key_areas_and_returnees",
     "gatehouse.gate.seed.seed_gate_events",
 ]

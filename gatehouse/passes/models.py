@@ -20,9 +20,11 @@ class RevocationReason(models.TextChoices):
 class Pass(BaseModel):
     """A resident's pass. Revoking it stops every token and card of it at once."""
 
-    class Status(models.TextChoices):
+    class PassStatus(models.TextChoices):
         ACTIVE = "active", _("Active")
         REVOKED = "revoked", _("Revoked")
+
+    Status = PassStatus
 
     resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="passes")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
@@ -45,9 +47,11 @@ class Pass(BaseModel):
 class Card(BaseModel):
     """A printed card for someone without a phone: a static serial and a version; a reprint revokes it."""
 
-    class Status(models.TextChoices):
+    class CardStatus(models.TextChoices):
         ACTIVE = "active", _("Active")
         REVOKED = "revoked", _("Revoked")
+
+    Status = CardStatus
 
     pass_record = models.ForeignKey(Pass, on_delete=models.CASCADE, related_name="cards")
     serial = models.CharField(_("serial"), max_length=20, unique=True)

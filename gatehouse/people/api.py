@@ -5,11 +5,11 @@ import uuid
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import ConfigDict, Field
 
 from gatehouse.accounts.services import actor_from_request
-from gatehouse.api.base import scope_of
+from gatehouse.api.base import PatchSchema, scope_of
 from gatehouse.people import exports, selectors, services
 from gatehouse.people.models import HealthColour, Resident, ResidentTag, Vehicle
 from gatehouse.places import selectors as place_selectors
@@ -28,7 +28,7 @@ class ResidentOut(Schema):
     compound_name: str = Field(..., alias="compound.name")
     building: str = Field(..., alias="household.building")
     room: str = Field(..., alias="household.room")
-    status: Resident.Status
+    status: Resident.ResidentStatus
     health_colour: HealthColour
     health_colour_reason: str
 
@@ -54,8 +54,9 @@ class ResidentIn(Schema):
     tags: list[ResidentTag.Tag] = Field(default_factory=list, max_length=10)
 
 
-class ResidentPatch(Schema):
+class ResidentPatch(PatchSchema):
     model_config = ConfigDict(extra="forbid")
+    nullable = frozenset({"phone", "tags"})
     name: str | None = Field(None, min_length=1, max_length=40)
     sex: Resident.Sex | None = None
     birth_date: dt.date | None = None
@@ -85,7 +86,7 @@ class ResidentFilter(Schema):
 
 
 @router.get("", response=list[ResidentOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def resident_list(request: HttpRequest, filters: Query[ResidentFilter]) -> object:
     scope = scope_of(request)
     if filters.q:
@@ -161,6 +162,6 @@ def vehicle_create(request: HttpRequest, payload: VehicleIn) -> Status[Vehicle]:
 
 
 @vehicles_router.get("", response=list[VehicleOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def vehicle_list(request: HttpRequest) -> object:
     return selectors.vehicle_list(scope=scope_of(request)).order_by("plate")

@@ -48,10 +48,12 @@ class Resident(BaseModel):
         MALE = "M", _("Male")
         FEMALE = "F", _("Female")
 
-    class Status(models.TextChoices):
+    class ResidentStatus(models.TextChoices):
         ACTIVE = "active", _("Living here")
         MOVED_OUT = "moved_out", _("Moved out")
         DECEASED = "deceased", _("Deceased")
+
+    Status = ResidentStatus
 
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="members")
     # Denormalised from the household: every scoped read filters on it, so it saves a join.

@@ -9,7 +9,7 @@ from ninja import Router, Schema
 from pydantic import ConfigDict, Field
 
 from gatehouse.accounts.services import actor_from_request
-from gatehouse.api.base import scope_of
+from gatehouse.api.base import PatchSchema, scope_of
 from gatehouse.places import selectors, services
 from gatehouse.places.models import Compound, CompoundClass, Gate, GateRegime
 
@@ -32,7 +32,7 @@ class NeighbourhoodOut(Schema):
 class GateOut(Schema):
     id: uuid.UUID
     name: str
-    status: Gate.Status
+    status: Gate.GateStatus
     opens_at: dt.time | None
     closes_at: dt.time | None
     has_vehicle_lane: bool
@@ -57,10 +57,11 @@ class CompoundDetailOut(CompoundOut):
         return list(Gate.objects.filter(compound=obj).order_by("name"))
 
 
-class GatePatch(Schema):
+class GatePatch(PatchSchema):
     model_config = ConfigDict(extra="forbid")
+    nullable = frozenset({"opens_at", "closes_at"})
     name: str | None = Field(None, min_length=1, max_length=60)
-    status: Gate.Status | None = None
+    status: Gate.GateStatus | None = None
     opens_at: dt.time | None = None
     closes_at: dt.time | None = None
     has_vehicle_lane: bool | None = None
@@ -84,7 +85,7 @@ class RegimeOut(Schema):
     description: str
 
 
-class RegimePatch(Schema):
+class RegimePatch(PatchSchema):
     model_config = ConfigDict(extra="forbid")
     closed_management: bool | None = None
     seal_sealable_passages: bool | None = None
@@ -111,7 +112,7 @@ class PolicyOut(Schema):
     alert_escalation_minutes: int
 
 
-class PolicyPatch(Schema):
+class PolicyPatch(PatchSchema):
     model_config = ConfigDict(extra="forbid")
     fever_line_c: Decimal | None = Field(None, ge=Decimal("37.0"), le=Decimal("38.5"), decimal_places=1)
     observation_days: int | None = Field(None, ge=1, le=60)

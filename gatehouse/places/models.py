@@ -140,10 +140,13 @@ class Compound(BaseModel):
 class Gate(BaseModel):
     """出入口: where the checkpoint stands."""
 
-    class Status(models.TextChoices):
+    # Choices carry globally unique class names: the OpenAPI names its enums after them.
+    class GateStatus(models.TextChoices):
         OPEN = "open", _("Open")
         MAIN_PASSAGE_ONLY = "main_passage_only", _("Main passage only")
         SEALED = "sealed", _("Sealed")
+
+    Status = GateStatus
 
     compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="gates")
     name = models.CharField(_("name"), max_length=60)

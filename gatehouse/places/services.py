@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from gatehouse.core.audit import Actor, audit_record
@@ -92,56 +92,70 @@ def _require(scope: Scope, capability: Capability) -> None:
         raise PermissionDenied(_("Your role may not do this."))
 
 
-def _apply(instance: Any, changes: dict[str, Any], allowed: set[str]) -> list[str]:
+M = TypeVar("M", bound=models.Model)
+
+
+def _update(
+    *,
+    scope: Scope,
+    actor: Actor,
+    capability: Capability,
+    instance: M,
+    changes: dict[str, Any],
+    editable: set[str],
+    object_type: str,
+) -> M:
+    """The one shape of every place edit: check the right, apply allowed fields, validate, save with
+    one audit row naming the changed fields (not their values)."""
+    _require(scope, capability)
     changed = []
     for name, value in changes.items():
-        if name not in allowed:
+        if name not in editable:
             raise ValueError(f"{name} cannot be changed here")
         if getattr(instance, name) != value:
             setattr(instance, name, value)
             changed.append(name)
-    return changed
+    if not changed:
+        return instance
+    instance.full_clean()
+    with transaction.atomic():
+        instance.save()
+        audit_record(
+            actor=actor,
+            action="update",
+            object_type=object_type,
+            object_id=str(instance.pk),
+            detail="changed: " + ", ".join(sorted(changed)),
+        )
+    return instance
 
 
 def gate_update(*, scope: Scope, actor: Actor, gate: Gate, **changes: Any) -> Gate:
     """Change a gate's status, hours or vehicle lane. `gate` must come from a scoped selector."""
-    _require(scope, Capability.EDIT_PLACES)
-    changed = _apply(gate, changes, {"name", "status", "opens_at", "closes_at", "has_vehicle_lane"})
-    if not changed:
-        return gate
-    gate.full_clean()
-    with transaction.atomic():
-        gate.save()
-        audit_record(
-            actor=actor,
-            action="update",
-            object_type="gate",
-            object_id=gate.id,
-            detail="changed: " + ", ".join(sorted(changed)),
-        )
-    return gate
+    return _update(
+        scope=scope,
+        actor=actor,
+        capability=Capability.EDIT_PLACES,
+        instance=gate,
+        changes=changes,
+        editable={"name", "status", "opens_at", "closes_at", "has_vehicle_lane"},
+        object_type="gate",
+    )
 
 
 def compound_update(*, scope: Scope, actor: Actor, compound: Compound, **changes: Any) -> Compound:
-    _require(scope, Capability.EDIT_PLACES)
-    changed = _apply(compound, changes, {"name", "compound_class", "address", "pickup_point"})
-    if not changed:
-        return compound
-    compound.full_clean()
-    with transaction.atomic():
-        compound.save()
-        audit_record(
-            actor=actor,
-            action="update",
-            object_type="compound",
-            object_id=compound.id,
-            detail="changed: " + ", ".join(sorted(changed)),
-        )
-    return compound
+    return _update(
+        scope=scope,
+        actor=actor,
+        capability=Capability.EDIT_PLACES,
+        instance=compound,
+        changes=changes,
+        editable={"name", "compound_class", "address", "pickup_point"},
+        object_type="compound",
+    )
 
 
 def regime_update(*, scope: Scope, actor: Actor, regime: GateRegime, **changes: Any) -> GateRegime:
-    _require(scope, Capability.EDIT_REGIMES)
     editable = {f.name for f in GateRegime._meta.fields} - {
         "id",
         "district",
@@ -149,44 +163,35 @@ def regime_update(*, scope: Scope, actor: Actor, regime: GateRegime, **changes: 
         "created_at",
         "updated_at",
     }
-    changed = _apply(regime, changes, editable)
-    if not changed:
-        return regime
-    regime.full_clean()
-    with transaction.atomic():
-        regime.save()
-        audit_record(
-            actor=actor,
-            action="update",
-            object_type="gate_regime",
-            object_id=regime.id,
-            detail="changed: " + ", ".join(sorted(changed)),
-        )
-    return regime
+    return _update(
+        scope=scope,
+        actor=actor,
+        capability=Capability.EDIT_REGIMES,
+        instance=regime,
+        changes=changes,
+        editable=editable,
+        object_type="gate_regime",
+    )
+
+
+POLICY_FIELDS = {
+    "fever_line_c",
+    "observation_days",
+    "health_monitoring_days",
+    "gate_event_retention_days",
+    "telemetry_retention_days",
+    "moved_out_retention_days",
+    "alert_escalation_minutes",
+}
 
 
 def district_policy_update(*, scope: Scope, actor: Actor, district: District, **changes: Any) -> District:
-    _require(scope, Capability.EDIT_POLICIES)
-    editable = {
-        "fever_line_c",
-        "observation_days",
-        "health_monitoring_days",
-        "gate_event_retention_days",
-        "telemetry_retention_days",
-        "moved_out_retention_days",
-        "alert_escalation_minutes",
-    }
-    changed = _apply(district, changes, editable)
-    if not changed:
-        return district
-    district.full_clean()
-    with transaction.atomic():
-        district.save()
-        audit_record(
-            actor=actor,
-            action="update",
-            object_type="district",
-            object_id=district.id,
-            detail="changed: " + ", ".join(sorted(changed)),
-        )
-    return district
+    return _update(
+        scope=scope,
+        actor=actor,
+        capability=Capability.EDIT_POLICIES,
+        instance=district,
+        changes=changes,
+        editable=POLICY_FIELDS,
+        object_type="district",
+    )

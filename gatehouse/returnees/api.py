@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import ConfigDict, Field
 
 from gatehouse.accounts.services import actor_from_request
@@ -17,7 +17,7 @@ from gatehouse.core.roles import Capability
 from gatehouse.people import selectors as people_selectors
 from gatehouse.places.selectors import district_for_scope
 from gatehouse.returnees import selectors, services
-from gatehouse.returnees.models import KeyArea, ReturneeRegistration, Symptom, Transport
+from gatehouse.returnees.models import KeyArea, ReturneeRegistration, ReturneeSymptom, Transport
 
 router = Router(tags=["returnees"])
 
@@ -42,7 +42,7 @@ class AnswersIn(Schema):
     visits: list[VisitIn] = Field(default_factory=list, max_length=20)
     contact_confirmed: bool = False
     contact_suspected: bool = False
-    symptoms: list[Symptom] = Field(default_factory=list, max_length=10)
+    symptoms: list[ReturneeSymptom] = Field(default_factory=list, max_length=10)
     temperature: Decimal | None = Field(None, max_digits=3, decimal_places=1)
 
     def answers(self) -> services.ReturneeAnswers:
@@ -84,7 +84,7 @@ class RegistrationOut(Schema):
 
 
 @router.get("", response=list[RegistrationOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def registration_list(request: HttpRequest) -> object:
     return selectors.registration_list(scope=scope_of(request))
 

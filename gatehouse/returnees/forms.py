@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gatehouse.returnees.models import KeyArea, Symptom, Transport
+from gatehouse.returnees.models import KeyArea, ReturneeSymptom, Transport
 from gatehouse.returnees.services import ReturneeAnswers
 
 VISIT_ROWS = 3
@@ -29,7 +29,10 @@ class ReturneeForm(forms.Form):
         label=_("Contact with a suspected case in the last 14 days"), required=False
     )
     symptoms = forms.MultipleChoiceField(
-        label=_("Symptoms now"), choices=Symptom.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Symptoms now"),
+        choices=ReturneeSymptom.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     temperature = forms.DecimalField(
         label=_("Temperature (°C)"),

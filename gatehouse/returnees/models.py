@@ -45,7 +45,7 @@ class Transport(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Symptom(models.TextChoices):
+class ReturneeSymptom(models.TextChoices):
     NONE = "none", _("None")
     FEVER = "fever", _("Fever")
     COUGH = "cough", _("Cough")

@@ -25,7 +25,7 @@ from gatehouse.observation.services import case_close, case_open
 from gatehouse.people.models import Resident
 from gatehouse.places.models import District, Gate
 from gatehouse.returnees import rules
-from gatehouse.returnees.models import KeyArea, ReturneeRegistration, Symptom, Transport
+from gatehouse.returnees.models import KeyArea, ReturneeRegistration, ReturneeSymptom, Transport
 
 SHANGHAI = {"上海", "上海市", "shanghai"}
 MAX_VISITS = 20
@@ -104,9 +104,11 @@ def _validate(answers: ReturneeAnswers, today: dt.date) -> tuple[dict[str, list[
         errors["transport"] = [_("Choose the transport.")]
     if len(answers.transport_number) > 20:
         errors["transport_number"] = [_("At most 20 characters.")]
-    if any(s not in Symptom.values for s in answers.symptoms):
+    if any(s not in ReturneeSymptom.values for s in answers.symptoms):
         errors["symptoms"] = [_("Unknown symptom.")]
-    if answers.temperature is not None and not Decimal("34") <= answers.temperature <= Decimal("42.5"):
+    if answers.temperature is not None and not (
+        answers.temperature.is_finite() and Decimal("34") <= answers.temperature <= Decimal("42.5")
+    ):
         errors["temperature"] = [_("Measure again: a body temperature is between 34.0 and 42.5 °C.")]
     visits = _clean_visits(answers.visits, errors)
     return errors, visits

@@ -16,11 +16,13 @@ from gatehouse.returnees.apps import NAV_ITEMS as RETURNEES_NAV
 NAV: list[tuple[Capability, str, Any]] = [
     (Capability.VIEW_PLACES, "web:places", _("Places")),
     (Capability.VIEW_RESIDENTS, "web:resident_search", _("Residents")),
-    (Capability.VIEW_ALERTS, "web:alerts", _("Alerts")),
+    (Capability.VIEW_ALERTS, "alerts:board", _("Alerts")),
+    (Capability.VIEW_OBSERVATION, "observation:worklist", _("Home observation")),
     (Capability.EDIT_REGIMES, "web:regimes", _("Gate regimes")),
     (Capability.EDIT_POLICIES, "web:policy", _("Policy")),
     (Capability.VIEW_AUDIT, "web:audit", _("Audit trail")),
     (Capability.VIEW_OWN_RECORD, "web:me", _("My record")),
+    (Capability.VIEW_OWN_RECORD, "observation:self_report", _("Health report")),
     *GATE_NAV,
     *RETURNEES_NAV,
 ]

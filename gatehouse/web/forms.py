@@ -91,11 +91,5 @@ class PolicyForm(forms.ModelForm[District]):
         ]
 
 
-class AlertResolveForm(forms.Form):
-    note = forms.CharField(
-        label=_("How it was resolved"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
 def changed_values(form: forms.ModelForm[Any]) -> dict[str, Any]:
     return {name: form.cleaned_data[name] for name in form.changed_data}

@@ -18,8 +18,6 @@ urlpatterns = [
     path("residents/export/", views.resident_export, name="resident_export"),
     path("residents/<uuid:resident_id>/", views.resident_detail, name="resident"),
     path("residents/<uuid:resident_id>/edit/", views.resident_edit, name="resident_edit"),
-    path("alerts/", views.alerts, name="alerts"),
-    path("alerts/<uuid:alert_id>/<str:action>/", views.alert_action, name="alert_action"),
     path("audit/", views.audit, name="audit"),
     path("me/", views.me, name="me"),
 ]

@@ -13,12 +13,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from gatehouse.accounts.models import User
 from gatehouse.accounts.services import actor_from_request
-from gatehouse.alerts import selectors as alert_selectors
-from gatehouse.alerts import services as alert_services
 from gatehouse.core.models import AuditEntry
 from gatehouse.core.roles import Capability, Role, Scope
 from gatehouse.core.selectors import audit_list
@@ -28,7 +26,6 @@ from gatehouse.people import services as people_services
 from gatehouse.places import selectors as place_selectors
 from gatehouse.places import services as place_services
 from gatehouse.web.forms import (
-    AlertResolveForm,
     GateForm,
     PolicyForm,
     RegimeForm,
@@ -333,48 +330,6 @@ def resident_export(request: HttpRequest) -> HttpResponse:
         )
     except ValidationError as exc:
         return HttpResponse("; ".join(exc.messages), status=400, content_type="text/plain; charset=utf-8")
-
-
-# --- alerts -------------------------------------------------------------------------------------
-
-
-@login_required
-def alerts(request: HttpRequest) -> HttpResponse:
-    scope = _scope(request)
-    _need(scope, Capability.VIEW_ALERTS)
-    status = request.GET.get("status", "unresolved")
-    if status not in ("unresolved", "resolved"):
-        status = "unresolved"
-    context = {
-        "alerts": alert_selectors.alert_list(scope=scope, status=status)[:200],
-        "status": status,
-        "resolve_form": AlertResolveForm(),
-    }
-    template = "web/_alert_rows.html" if request.headers.get("HX-Request") else "web/alerts.html"
-    return render(request, template, context)
-
-
-@login_required
-@require_POST
-def alert_action(request: HttpRequest, alert_id: Any, action: str) -> HttpResponse:
-    scope = _scope(request)
-    alert = alert_selectors.alert_get(scope=scope, alert_id=alert_id)
-    actor = actor_from_request(request)
-    if action not in ("acknowledge", "resolve"):
-        raise Http404
-    try:
-        if action == "acknowledge":
-            alert_services.alert_acknowledge(scope=scope, actor=actor, alert=alert)
-        else:
-            form = AlertResolveForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError({"note": form.errors.get("note", [_("Say how it was resolved.")])})
-            alert_services.alert_resolve(
-                scope=scope, actor=actor, alert=alert, note=form.cleaned_data["note"]
-            )
-    except ValidationError as exc:
-        messages.error(request, "; ".join(exc.messages))
-    return redirect("web:alerts")
 
 
 # --- audit and self-service ---------------------------------------------------------------------

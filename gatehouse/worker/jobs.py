@@ -30,6 +30,30 @@ def _purge_seen_nonces(now: dt.datetime) -> int:
     return seen_nonces_purge(now=now)
 
 
+def _escalate_alerts(now: dt.datetime) -> int:
+    from gatehouse.alerts.services import alerts_escalate_due
+
+    return alerts_escalate_due(now=now)
+
+
+def _deliver_notifications(now: dt.datetime) -> int:
+    from gatehouse.alerts.services import notifications_deliver_due
+
+    return notifications_deliver_due(now=now)
+
+
+def _purge_notifications(now: dt.datetime) -> int:
+    from gatehouse.alerts.services import notifications_purge
+
+    return notifications_purge(now=now)
+
+
+def _raise_overdue_follow_ups(now: dt.datetime) -> int:
+    from gatehouse.observation.services import follow_ups_overdue_raise
+
+    return follow_ups_overdue_raise(now=now)
+
+
 def _purge_gate_events(now: dt.datetime) -> int:
     from gatehouse.gate.services import gate_events_purge
 
@@ -39,5 +63,9 @@ def _purge_gate_events(now: dt.datetime) -> int:
 JOBS: list[Job] = [
     Job("purge seen pass nonces", dt.timedelta(seconds=60), _purge_seen_nonces),
     Job("purge departed residents", dt.timedelta(hours=1), _purge_departed_residents),
+    Job("escalate unacknowledged alerts", dt.timedelta(seconds=5), _escalate_alerts),
+    Job("deliver alert notifications", dt.timedelta(seconds=2), _deliver_notifications),
+    Job("purge old alert notifications", dt.timedelta(hours=1), _purge_notifications),
+    Job("raise overdue follow-ups", dt.timedelta(seconds=30), _raise_overdue_follow_ups),
     Job("purge gate events past retention", dt.timedelta(hours=1), _purge_gate_events),
 ]

@@ -23,6 +23,14 @@ CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(os.environ.get("GATEHOUSE_SCREENSHOTS", Path(tempfile.gettempdir()) / "gatehouse-shots"))
 
 
+def _restore_async_unsafe(previous: str | None) -> None:
+    # Another module may have set it for its whole run: put back what was there.
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
 @pytest.mark.browser
 class OfflineGateScreenTest(StaticLiveServerTestCase):
     wang_fang: Resident
@@ -36,6 +44,7 @@ class OfflineGateScreenTest(StaticLiveServerTestCase):
             need_service("Chromium at /usr/bin/chromium")
         # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain
         # synchronous test set-up and checks.
+        self._async_unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
         gate_context_cache_clear()
         make_world(self)
@@ -51,7 +60,14 @@ class OfflineGateScreenTest(StaticLiveServerTestCase):
         client = Client()
         client.force_login(self.gate_a)
         self.context.add_cookies(
-            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": self.live_server_url}]
+            [
+                {
+                    "name": "sessionid",
+                    "value": client.cookies["sessionid"].value,
+                    "url": self.live_server_url,
+                },
+                {"name": "django_language", "value": "en", "url": self.live_server_url},
+            ]
         )
         self.page = self.context.new_page()
 
@@ -59,7 +75,7 @@ class OfflineGateScreenTest(StaticLiveServerTestCase):
         self.context.close()
         self.browser.close()
         self.pw.stop()
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        _restore_async_unsafe(self._async_unsafe)
 
     def submit(self, subject: str, value: str = "", temperature: str = "36.5", direction: str = "in") -> str:
         page = self.page
@@ -165,12 +181,13 @@ class CameraScanTest(StaticLiveServerTestCase):
             from conftest import need_service
 
             need_service("Chromium at /usr/bin/chromium")
+        self._async_unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
         gate_context_cache_clear()
         make_world(self)
 
     def tearDown(self) -> None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        _restore_async_unsafe(self._async_unsafe)
 
     def test_a_scanned_phone_pass_with_a_fever_reaches_the_worker(self):
         from playwright.sync_api import sync_playwright

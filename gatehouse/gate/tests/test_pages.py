@@ -19,7 +19,8 @@ class GatePagesTest(BaseTestCase):
 
     def get(self, user, path, **extra):
         client = self.client_for(user) if user else Client()
-        return client.get(path, HTTP_ACCEPT_LANGUAGE="en", **extra)
+        client.cookies["django_language"] = "en"
+        return client.get(path, **extra)
 
     @covers("PAGE gate:home", "PAGE gate:screen")
     def test_gate_staff_open_their_gate_screen_and_go_on_duty(self):
@@ -108,7 +109,9 @@ class GatePagesTest(BaseTestCase):
             "symptoms": ["none"],
             "temperature": "36.4",
         }
-        done = self.client_for(self.gate_a).post(path, form, HTTP_ACCEPT_LANGUAGE="en")
+        english = self.client_for(self.gate_a)
+        english.cookies["django_language"] = "en"
+        done = english.post(path, form)
         self.assertContains(done, "Health monitoring")
         self.assertEqual(ReturneeRegistration.objects.get().via, "gate")
         GateEvent.objects.update(at=timezone.now() - dt.timedelta(hours=13))
@@ -116,8 +119,13 @@ class GatePagesTest(BaseTestCase):
 
 
 class ReturneePagesTest(BaseTestCase):
+    def english(self, user):
+        client = self.client_for(user)
+        client.cookies["django_language"] = "en"
+        return client
+
     def get(self, user, path):
-        return self.client_for(user).get(path, HTTP_ACCEPT_LANGUAGE="en")
+        return self.english(user).get(path)
 
     def form(self, **overrides):
         today = timezone.localdate()
@@ -135,13 +143,9 @@ class ReturneePagesTest(BaseTestCase):
     @covers("PAGE returnees:me")
     def test_a_resident_registers_their_own_return_from_the_phone(self):
         self.assertEqual(self.get(self.worker_a, "/returnees/me/").status_code, 403)
-        page = self.client_for(self.resident_user).post(
-            "/returnees/me/", self.form(), HTTP_ACCEPT_LANGUAGE="en"
-        )
+        page = self.english(self.resident_user).post("/returnees/me/", self.form())
         self.assertContains(page, "Health monitoring")
-        bad = self.client_for(self.resident_user).post(
-            "/returnees/me/", self.form(origin_province="上海"), HTTP_ACCEPT_LANGUAGE="en"
-        )
+        bad = self.english(self.resident_user).post("/returnees/me/", self.form(origin_province="上海"))
         self.assertContains(bad, "outside Shanghai")
 
     @covers("PAGE returnees:list", "PAGE returnees:register")

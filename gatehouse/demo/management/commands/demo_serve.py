@@ -9,6 +9,7 @@ import sys
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -32,6 +33,8 @@ def demo_processes(port: int) -> list[list[str]]:
             "--graceful-timeout",
             "5",
         ],
+        # The deadline loops: alert escalation and notices, overdue follow-ups, retention.
+        [python, str(settings.BASE_DIR / "manage.py"), "worker", "--tick", "1"],
     ]
 
 
