@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "gatehouse.alerts",
     "gatehouse.observation",
     "gatehouse.passes",
+    "gatehouse.returnees",
+    "gatehouse.gate",
     "gatehouse.volunteers",
     "gatehouse.web",
     "gatehouse.demo",

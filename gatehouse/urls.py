@@ -16,5 +16,7 @@ urlpatterns = [
     path("volunteers/", include("gatehouse.volunteers.urls")),
     path("signin/", include("gatehouse.accounts.urls")),
     path("passes/", include("gatehouse.passes.urls")),
+    path("gate/", include("gatehouse.gate.urls")),
+    path("returnees/", include("gatehouse.returnees.urls")),
     path("", include("gatehouse.web.urls")),
 ]

@@ -4,12 +4,14 @@ from gatehouse.accounts.api import router as accounts_router
 from gatehouse.alerts.api import router as alerts_router
 from gatehouse.api.base import api
 from gatehouse.core.api import router as audit_router
+from gatehouse.gate.api import router as gate_router
 from gatehouse.observation.api import router as observation_router
 from gatehouse.passes.api import router as passes_router
 from gatehouse.people.api import router as residents_router
 from gatehouse.people.api import vehicles_router
 from gatehouse.places.api import router as places_router
 from gatehouse.volunteers.api import router as volunteers_router
+from gatehouse.returnees.api import router as returnees_router
 
 api.add_router("/places", places_router)
 api.add_router("/residents", residents_router)
@@ -20,5 +22,7 @@ api.add_router("/alerts", alerts_router)
 api.add_router("/observation", observation_router)
 api.add_router("/volunteers", volunteers_router)
 api.add_router("/passes", passes_router)
+api.add_router("/returnees", returnees_router)
+api.add_router("/gate", gate_router)
 
 urlpatterns = api.urls

@@ -563,6 +563,8 @@ SEED_STEPS: list[str] = [
     "gatehouse.observation.demo.seed_observation",
     "gatehouse.volunteers.demo.seed_volunteers",
     "gatehouse.passes.seed.seed_passes",
+    "gatehouse.returnees.seed.seed_key_areas_and_returnees",
+    "gatehouse.gate.seed.seed_gate_events",
 ]
 
 

@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from gatehouse.gate.services import gate_duty_end, gate_duty_start
 from gatehouse.accounts.models import User
 from gatehouse.accounts.services import user_create
 from gatehouse.alerts.models import Alert
@@ -63,17 +64,15 @@ SOLVE_TIME_LIMIT_S = 50.0
 
 
 def _announce_duty(gate: Gate, user: User | None, at: dt.datetime) -> None:
-    """Tell the gate screen who is on duty.
-
-    # wired to gate.services.gate_duty_start at merge
-    """
+    """Tell the gate screen who is on duty (a volunteer without a login is on the roster only)."""
+    if user is not None:
+        gate_duty_start(gate=gate, user=user, at=at)
 
 
 def _announce_duty_end(gate: Gate, user: User | None, at: dt.datetime) -> None:
-    """Tell the gate screen a volunteer left.
-
-    # wired to gate.services.gate_duty_end at merge
-    """
+    """Tell the gate screen a volunteer left."""
+    if user is not None:
+        gate_duty_end(gate=gate, user=user, at=at)
 
 
 # --- helpers ---------------------------------------------------------------------------------------

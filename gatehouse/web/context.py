@@ -12,6 +12,8 @@ from gatehouse.accounts.models import User
 from gatehouse.core.roles import Capability
 from gatehouse.passes.views import NAV_LABEL as MY_PASS
 from gatehouse.volunteers import nav as volunteer_nav
+from gatehouse.gate.apps import NAV_ITEMS as GATE_NAV
+from gatehouse.returnees.apps import NAV_ITEMS as RETURNEES_NAV
 
 NAV: list[tuple[Capability, str, Any]] = [
     (Capability.VIEW_PLACES, "web:places", _("Places")),
@@ -26,6 +28,8 @@ NAV: list[tuple[Capability, str, Any]] = [
     (Capability.MANAGE_VOLUNTEERS, "volunteers:index", volunteer_nav.VOLUNTEERS),
     (Capability.VOLUNTEER_DUTY, "volunteers:my_shifts", volunteer_nav.MY_SHIFTS),
     (Capability.VIEW_OWN_RECORD, "passes:mine", MY_PASS),
+    *GATE_NAV,
+    *RETURNEES_NAV,
 ]
 
 

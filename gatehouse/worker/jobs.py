@@ -84,6 +84,12 @@ def _purge_signin_codes(now: dt.datetime) -> int:
     return signin_codes_purge(now=now)
 
 
+def _purge_gate_events(now: dt.datetime) -> int:
+    from gatehouse.gate.services import gate_events_purge
+
+    return gate_events_purge(now=now)
+
+
 JOBS: list[Job] = [
     Job("purge seen pass nonces", dt.timedelta(seconds=60), _purge_seen_nonces),
     Job("purge departed residents", dt.timedelta(hours=1), _purge_departed_residents),
@@ -97,4 +103,5 @@ JOBS: list[Job] = [
     Job("solve requested rosters", dt.timedelta(seconds=2), _rosters_solve),
     Job("repair rosters", dt.timedelta(seconds=60), _rosters_repair),
     Job("purge sign-in codes", dt.timedelta(hours=1), _purge_signin_codes),
+    Job("purge gate events past retention", dt.timedelta(hours=1), _purge_gate_events),
 ]

@@ -264,6 +264,19 @@ class CheckInTest(VolunteerWorld):
         out = services.shift_check_out(volunteer=self.me, now=first.slot.starts_at + dt.timedelta(hours=3))
         self.assertEqual(out[0].id, first.id)
 
+    def test_checking_in_puts_the_volunteer_on_duty_at_the_gate_screen_until_check_out(self):
+        from gatehouse.gate.selectors import user_on_duty
+
+        first = self.mine.first()
+        start = first.slot.starts_at
+        with self.captureOnCommitCallbacks(execute=True):
+            services.shift_check_in(volunteer=self.me, gate=self.gate_a1, temperature="36.6", now=start)
+        self.assertTrue(user_on_duty(gate_id=self.gate_a1.id, user_id=self.vol_user.pk, now=start))
+        with self.captureOnCommitCallbacks(execute=True):
+            services.shift_check_out(volunteer=self.me, now=start + dt.timedelta(hours=2))
+        later = start + dt.timedelta(hours=3)
+        self.assertFalse(user_on_duty(gate_id=self.gate_a1.id, user_id=self.vol_user.pk, now=later))
+
     def test_outside_the_shift_says_when_the_next_one_is(self):
         first = self.mine.first()
         with self.assertRaises(ValidationError) as caught:
