@@ -110,3 +110,12 @@ class BadInputTest(BaseTestCase):
             content_type="application/json",
         )
         self.assertEqual(response.status_code, 200)
+
+    def test_control_characters_are_refused_naming_the_field_before_the_database_sees_them(self):
+        response = self.post(self.body(name="张\u0000三"), lang="en")
+        self.assertEqual(response.status_code, 422)
+        self.assertEqual(self.fields(response), {"name"})
+        self.assertIn("control characters", response.json()["errors"][0]["message"])
+        client = self.client_for(self.worker_a)
+        response = client.get("/api/residents?q=%00x", HTTP_ACCEPT_LANGUAGE="en")
+        self.assertEqual((response.status_code, self.fields(response)), (422, {"q"}))

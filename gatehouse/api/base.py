@@ -7,7 +7,7 @@ caller's language (Accept-Language or the session's choice).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self, cast
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,7 +16,9 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination
+from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
+from ninja.types import DictStrAny
 from pydantic import AfterValidator, Field, model_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -83,12 +85,23 @@ class Pagination(LimitOffsetPagination):
         offset: int = Field(0, ge=0, le=10_000_000)
 
 
+class ParsedOnceParser(Parser):
+    """Reuse the body the control-character guard already decoded (see api.middleware)."""
+
+    def parse_body(self, request: HttpRequest) -> DictStrAny:
+        parsed = getattr(request, "_gatehouse_json", None)
+        if parsed is not None:
+            return cast(DictStrAny, parsed)
+        return super().parse_body(request)
+
+
 api = NinjaAPI(
     title="Gatehouse",
     version="1",
     description="Community epidemic prevention and control. Every list and record is scoped to the caller.",
     urls_namespace="api",
     auth=[TokenAuth(), django_auth],
+    parser=ParsedOnceParser(),
 )
 
 

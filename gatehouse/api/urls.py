@@ -10,8 +10,8 @@ from gatehouse.passes.api import router as passes_router
 from gatehouse.people.api import router as residents_router
 from gatehouse.people.api import vehicles_router
 from gatehouse.places.api import router as places_router
-from gatehouse.volunteers.api import router as volunteers_router
 from gatehouse.returnees.api import router as returnees_router
+from gatehouse.volunteers.api import router as volunteers_router
 
 api.add_router("/places", places_router)
 api.add_router("/residents", residents_router)

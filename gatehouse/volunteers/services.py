@@ -24,13 +24,13 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from gatehouse.gate.services import gate_duty_end, gate_duty_start
 from gatehouse.accounts.models import User
 from gatehouse.accounts.services import user_create
 from gatehouse.alerts.models import Alert
 from gatehouse.alerts.services import alert_raise
 from gatehouse.core.audit import SYSTEM, Actor, audit_record
 from gatehouse.core.roles import Capability, Role, Scope
+from gatehouse.gate.services import gate_duty_end, gate_duty_start
 from gatehouse.lib.phones import phone_normalise
 from gatehouse.people.models import HealthColour, Resident
 from gatehouse.places.models import Compound, CompoundClass, Gate, GateRegime, Neighbourhood, Street

@@ -10,10 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from gatehouse.accounts.models import User
 from gatehouse.core.roles import Capability
-from gatehouse.passes.views import NAV_LABEL as MY_PASS
-from gatehouse.volunteers import nav as volunteer_nav
 from gatehouse.gate.apps import NAV_ITEMS as GATE_NAV
+from gatehouse.passes.views import NAV_LABEL as MY_PASS
 from gatehouse.returnees.apps import NAV_ITEMS as RETURNEES_NAV
+from gatehouse.volunteers import nav as volunteer_nav
 
 NAV: list[tuple[Capability, str, Any]] = [
     (Capability.VIEW_PLACES, "web:places", _("Places")),
