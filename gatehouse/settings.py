@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "gatehouse.alerts",
     "gatehouse.observation",
     "gatehouse.passes",
+    "gatehouse.devices",
     "gatehouse.web",
     "gatehouse.demo",
     "gatehouse.worker",

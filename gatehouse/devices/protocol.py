@@ -1,0 +1,187 @@
+"""The wristband protocol: topics and payload validation. Pure functions, no I/O.
+
+See docs/device-protocol.md. Every rejection has a short reason code; the ingester counts and
+logs them, the HTTP endpoint returns them per reading.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+TOPIC_PREFIX = "gatehouse/wristbands/"
+TOPIC_FILTER = "gatehouse/wristbands/+/telemetry"
+SHARED_GROUP = "gatehouse"
+
+MAX_PAYLOAD_BYTES = 4096
+MAX_FUTURE = dt.timedelta(minutes=5)
+# A wristband keeps readings while it has no network and sends them later; older than this is junk.
+MAX_PAST = dt.timedelta(hours=48)
+TEMP_RANGE_C = (30.0, 45.0)
+HEART_RATE_RANGE = (20, 250)
+MAX_ACCURACY_M = 10_000.0
+MAX_SEQ = 2**53
+
+
+class Reason:
+    """Why a message was not stored. Codes are stable: logs, counters and the HTTP answer use them."""
+
+    BAD_TOPIC = "bad_topic"
+    TOO_LARGE = "too_large"
+    MALFORMED_JSON = "malformed_json"
+    NOT_AN_OBJECT = "not_an_object"
+    BAD_SEQ = "bad_seq"
+    BAD_TS = "bad_ts"
+    TS_FUTURE = "ts_future"
+    TS_PAST = "ts_past"
+    BAD_COORDINATES = "bad_coordinates"
+    BAD_ACCURACY = "bad_accuracy"
+    BAD_TEMPERATURE = "bad_temperature"
+    BAD_HEART_RATE = "bad_heart_rate"
+    BAD_WORN = "bad_worn"
+    BAD_BATTERY = "bad_battery"
+    UNKNOWN_SERIAL = "unknown_serial"
+    OTHER_DISTRICT = "other_district"
+    NOT_BOUND = "not_bound"
+    SEQ_BACKWARDS = "seq_backwards"
+    SEQ_REUSED = "seq_reused"
+    RATE_LIMITED = "rate_limited"
+    STORE_ERROR = "store_error"
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One validated reading. Position is absent when the wristband has no fix."""
+
+    seq: int
+    recorded_at: dt.datetime
+    lat: float | None
+    lon: float | None
+    accuracy_m: float | None
+    temp_c: float | None
+    heart_rate: int | None
+    worn: bool
+    battery_pct: int | None
+
+
+def serial_from_topic(topic: str) -> str | None:
+    """`gatehouse/wristbands/{serial}/telemetry` → serial, or None for any other shape."""
+    parts = topic.split("/")
+    if len(parts) != 4 or parts[0] != "gatehouse" or parts[1] != "wristbands" or parts[3] != "telemetry":
+        return None
+    serial = parts[2]
+    if not serial or len(serial) > 32:
+        return None
+    return serial
+
+
+def topic_for(serial: str) -> str:
+    return f"{TOPIC_PREFIX}{serial}/telemetry"
+
+
+def _number(value: Any) -> float | None:
+    # bool is an int in Python; a wristband sending true as a temperature is wrong, not 1 °C.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _optional_number(data: dict[str, Any], key: str) -> tuple[bool, float | None]:
+    """(ok, value): a missing or null field is ok and None; anything else must be a finite number."""
+    value = data.get(key)
+    if value is None:
+        return True, None
+    number = _number(value)
+    return number is not None, number
+
+
+def parse_reading(raw: bytes | str, *, now: dt.datetime) -> Reading | str:
+    """The reading in `raw`, or the reason code it is rejected with."""
+    if len(raw) > MAX_PAYLOAD_BYTES:
+        return Reason.TOO_LARGE
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return Reason.MALFORMED_JSON
+    if not isinstance(data, dict):
+        return Reason.NOT_AN_OBJECT
+    return reading_from_dict(data, now=now)
+
+
+def reading_from_dict(data: dict[str, Any], *, now: dt.datetime) -> Reading | str:
+    seq = data.get("seq")
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq < MAX_SEQ:
+        return Reason.BAD_SEQ
+    ts = data.get("ts")
+    if not isinstance(ts, str) or len(ts) > 40:
+        return Reason.BAD_TS
+    try:
+        recorded_at = dt.datetime.fromisoformat(ts)
+    except ValueError:
+        return Reason.BAD_TS
+    if recorded_at.tzinfo is None:
+        return Reason.BAD_TS  # a wristband's local time without an offset is ambiguous
+    if recorded_at - now > MAX_FUTURE:
+        return Reason.TS_FUTURE
+    if now - recorded_at > MAX_PAST:
+        return Reason.TS_PAST
+    recorded_at = recorded_at.astimezone(dt.UTC)
+
+    ok_lat, lat = _optional_number(data, "lat")
+    ok_lon, lon = _optional_number(data, "lon")
+    if not (ok_lat and ok_lon) or (lat is None) != (lon is None):
+        return Reason.BAD_COORDINATES
+    if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return Reason.BAD_COORDINATES
+    ok, accuracy = _optional_number(data, "accuracy_m")
+    if not ok or (accuracy is not None and not 0 <= accuracy <= MAX_ACCURACY_M):
+        return Reason.BAD_ACCURACY
+    ok, temp = _optional_number(data, "temp_c")
+    # 98.6 is a Fahrenheit body temperature sent as Celsius: out of range, never converted by guess.
+    if not ok or (temp is not None and not TEMP_RANGE_C[0] <= temp <= TEMP_RANGE_C[1]):
+        return Reason.BAD_TEMPERATURE
+    heart_rate = data.get("heart_rate")
+    if heart_rate is not None and (
+        isinstance(heart_rate, bool)
+        or not isinstance(heart_rate, int)
+        or not HEART_RATE_RANGE[0] <= heart_rate <= HEART_RATE_RANGE[1]
+    ):
+        return Reason.BAD_HEART_RATE
+    worn = data.get("worn")
+    if not isinstance(worn, bool):
+        return Reason.BAD_WORN
+    battery = data.get("battery_pct")
+    if battery is not None and (
+        isinstance(battery, bool) or not isinstance(battery, int) or not 0 <= battery <= 100
+    ):
+        return Reason.BAD_BATTERY
+    return Reading(
+        seq=seq,
+        recorded_at=recorded_at,
+        lat=lat,
+        lon=lon,
+        accuracy_m=accuracy,
+        temp_c=temp,
+        heart_rate=heart_rate,
+        worn=worn,
+        battery_pct=battery,
+    )
+
+
+def reading_to_payload(reading: Reading, *, tz: dt.tzinfo | None = None) -> dict[str, Any]:
+    """The wire form of a reading (what a wristband sends)."""
+    return {
+        "seq": reading.seq,
+        "ts": reading.recorded_at.astimezone(tz).isoformat(timespec="seconds"),
+        "lat": reading.lat,
+        "lon": reading.lon,
+        "accuracy_m": reading.accuracy_m,
+        "temp_c": reading.temp_c,
+        "heart_rate": reading.heart_rate,
+        "worn": reading.worn,
+        "battery_pct": reading.battery_pct,
+    }
