@@ -18,6 +18,7 @@ import queue
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import paho.mqtt.client as paho
@@ -51,6 +52,8 @@ class Ingester:
         flush_seconds: float = 0.1,
         log_every: float = 10.0,
         refresh_every: float = 5.0,
+        session_expiry: int = SESSION_EXPIRY_S,
+        observe: Callable[[Incoming, Outcome], None] | None = None,
     ) -> None:
         self.broker = broker
         self.client_id = client_id
@@ -60,6 +63,8 @@ class Ingester:
         self.flush_seconds = flush_seconds
         self.log_every = log_every
         self.refresh_every = refresh_every
+        self.session_expiry = session_expiry
+        self.observe = observe
         self.queue: queue.SimpleQueue[tuple[int, Incoming]] = queue.SimpleQueue()
         self.generation = 0
         self.connected = threading.Event()
@@ -129,7 +134,7 @@ class Ingester:
 
     def start(self) -> None:
         props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        props.SessionExpiryInterval = SESSION_EXPIRY_S
+        props.SessionExpiryInterval = self.session_expiry
         props.ReceiveMaximum = RECEIVE_MAXIMUM
         self.client.connect_async(
             self.broker.host, self.broker.port, keepalive=30, clean_start=False, properties=props
@@ -162,6 +167,8 @@ class Ingester:
             outcomes = self._process([incoming for _, incoming in batch])
             for (generation, incoming), outcome in zip(batch, outcomes, strict=True):
                 self._count(incoming, outcome)
+                if self.observe is not None:
+                    self.observe(incoming, outcome)
                 mid, qos, _topic = incoming.tag
                 if qos and generation == self.generation:
                     self.client.ack(mid, qos)
