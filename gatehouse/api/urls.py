@@ -4,6 +4,7 @@ from gatehouse.accounts.api import router as accounts_router
 from gatehouse.alerts.api import router as alerts_router
 from gatehouse.api.base import api
 from gatehouse.core.api import router as audit_router
+from gatehouse.devices.api import router as devices_router
 from gatehouse.people.api import router as residents_router
 from gatehouse.people.api import vehicles_router
 from gatehouse.places.api import router as places_router
@@ -14,5 +15,6 @@ api.add_router("/vehicles", vehicles_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/audit", audit_router)
 api.add_router("/alerts", alerts_router)
+api.add_router("/devices", devices_router)
 
 urlpatterns = api.urls

@@ -50,7 +50,14 @@ class OwnBroker:
             line
             for line in CONFIG.read_text().splitlines()
             if not line.startswith(
-                ("listener", "password_file", "acl_file", "persistence_location", "allow_anonymous", "log_dest")
+                (
+                    "listener",
+                    "password_file",
+                    "acl_file",
+                    "persistence_location",
+                    "allow_anonymous",
+                    "log_dest",
+                )
             )
         ]
         kept += [
@@ -102,7 +109,7 @@ def publisher(broker: BrokerUrl, *, persistent: bool = False) -> paho.Client:
     )
     client.max_inflight_messages_set(100)
     client.max_queued_messages_set(0)
-    client.reconnect_delay_set(min_delay=0.2, max_delay=1)
+    client.reconnect_delay_set(min_delay=1, max_delay=2)
     client.connect(broker.host, broker.port, keepalive=10)
     client.loop_start()
     return client

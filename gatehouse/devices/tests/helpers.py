@@ -41,7 +41,13 @@ def bound_wristband(
         model="HB-2",
     )
     binding = services.wristband_bind(
-        scope=scope, actor=SETUP, wristband=band, case=case, home_lat=HOME[0], home_lon=HOME[1], radius_m=radius_m
+        scope=scope,
+        actor=SETUP,
+        wristband=band,
+        case=case,
+        home_lat=HOME[0],
+        home_lon=HOME[1],
+        radius_m=radius_m,
     )
     band.refresh_from_db()
     return band, binding, case

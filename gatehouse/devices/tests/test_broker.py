@@ -82,11 +82,15 @@ class IngestTest(BrokerTestCase):
         far = north_of_home(500)
         for seq, lat in ((1, None), (2, far), (3, far)):
             fields = {"lat": lat} if lat else {}
-            self.publish(self.band.serial, payload(seq, at=now.replace(microsecond=0), **fields) | {"seq": seq})
+            self.publish(
+                self.band.serial, payload(seq, at=now.replace(microsecond=0), **fields) | {"seq": seq}
+            )
         self.pump(ingester, self.band.serial, 3)
         self.assertEqual(self.outcomes[self.band.serial]["stored"], 3)
         self.assertEqual(Telemetry.objects.filter(device=self.band).count(), 3)
-        self.assertTrue(Alert.objects.filter(kind=Alert.Kind.GEOFENCE_EXIT, subject_resident=self.wang_fang).exists())
+        self.assertTrue(
+            Alert.objects.filter(kind=Alert.Kind.GEOFENCE_EXIT, subject_resident=self.wang_fang).exists()
+        )
 
     def test_a_restarted_ingester_receives_what_was_published_while_it_was_down(self):
         client_id = f"test-ingest-{uuid.uuid4().hex[:12]}"
@@ -105,7 +109,9 @@ class IngestTest(BrokerTestCase):
 class BadInputTest(BrokerTestCase):
     def test_every_kind_of_bad_input_is_counted_with_its_reason_and_ingestion_goes_on(self):
         other_street = Street.objects.create(
-            district=District.objects.create(code="310104", name_zh="徐汇区"), code="310104001", name_zh="天平路街道"
+            district=District.objects.create(code="310104", name_zh="徐汇区"),
+            code="310104001",
+            name_zh="天平路街道",
         )
         foreign = Wristband.objects.create(
             serial=unique_serial("X"),
