@@ -41,7 +41,7 @@ class OwnBroker:
     """A Mosquitto of our own, on a free port, with the shipped configuration's queue and
     persistence settings (listener, files and authentication replaced for the test)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, extra: tuple[str, ...] = ("allow_anonymous true",)) -> None:
         if shutil.which("mosquitto") is None:
             need_service("needs the mosquitto binary")
         self.port = free_port()
@@ -62,10 +62,12 @@ class OwnBroker:
         ]
         kept += [
             f"listener {self.port} 127.0.0.1",
-            "allow_anonymous true",
             f"persistence_location {self.dir}/",
             f"log_dest file {self.dir}/mosquitto.log",
+            *extra,
         ]
+        if os.geteuid() == 0:
+            kept.append("user root")  # else it drops to `mosquitto`, which cannot use our temp dir
         self.conf = self.dir / "mosquitto.conf"
         self.conf.write_text("\n".join(kept) + "\n")
         self.process: subprocess.Popen[bytes] | None = None
