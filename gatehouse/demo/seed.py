@@ -548,7 +548,9 @@ def seed_residents(
 
 # Other apps' demo data, run in order after places, residents and the demo logins exist. Each is a
 # dotted path to `fn(*, scale_name: str, rng: random.Random) -> None`; add one line per app.
-SEED_STEPS: list[str] = []
+SEED_STEPS: list[str] = [
+    "gatehouse.devices.seed.seed_wristbands",
+]
 
 
 def seed(

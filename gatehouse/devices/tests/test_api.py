@@ -171,7 +171,7 @@ class WristbandApiTest(BaseTestCase):
         body = {"readings": [first, first, payload(2, temp_c=98.6), "nonsense"]}
 
         def post(auth: str | None, data: Any = body) -> Any:
-            headers = {"HTTP_AUTHORIZATION": f"Bearer {auth}"} if auth else {}
+            headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {auth}"} if auth else {}
             return Client().post(
                 "/api/devices/telemetry", json.dumps(data), content_type="application/json", **headers
             )

@@ -59,7 +59,7 @@ class BrokerSecurityTest(BaseTestCase):
             got = threading.Event()
             ingester, result = _client(broker, "ingester", "ingester-secret")
             clients.append(ingester)
-            self.assertFalse(result[0].is_failure)  # type: ignore[attr-defined]
+            self.assertFalse(result[0].is_failure)
 
             def on_message(client: paho.Client, userdata: object, message: paho.MQTTMessage) -> None:
                 received.append(message.topic)
@@ -73,7 +73,7 @@ class BrokerSecurityTest(BaseTestCase):
 
             device, result = _client(broker, band_a.serial, secret_a)
             clients.append(device)
-            self.assertFalse(result[0].is_failure)  # type: ignore[attr-defined]
+            self.assertFalse(result[0].is_failure)
             device.publish(topic_for(band_b.serial), b"{}", qos=1).wait_for_publish(10)
             device.publish(topic_for(band_a.serial), b"{}", qos=1).wait_for_publish(10)
             self.assertTrue(got.wait(10))
@@ -81,7 +81,7 @@ class BrokerSecurityTest(BaseTestCase):
 
             impostor, result = _client(broker, band_b.serial, secret_a)
             clients.append(impostor)
-            self.assertTrue(result[0].is_failure)  # type: ignore[attr-defined]
+            self.assertTrue(result[0].is_failure)
         finally:
             for client in clients:
                 client.disconnect()

@@ -113,7 +113,7 @@ class PartitionTest(BaseTestCase):
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM devices_telemetry_default")
             self.assertEqual(cursor.fetchone()[0], 0)
-            cursor.execute(f"SELECT count(*) FROM devices_telemetry_p{today:%Y%m%d}")
+            cursor.execute(f"SELECT count(*) FROM devices_telemetry_p{today:%Y%m%d}")  # noqa: S608
             self.assertEqual(cursor.fetchone()[0], 1)
         later = now + dt.timedelta(days=30)
         services.telemetry_partitions_ensure(now=later)

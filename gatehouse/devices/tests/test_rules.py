@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,7 +17,7 @@ METRE_LAT = 1 / 111_195.0
 
 
 def reading(i: int, *, north_m: float = 0.0, accuracy: float | None = 10.0, **fields) -> Reading:
-    base = {
+    base: dict[str, Any] = {
         "seq": i,
         "recorded_at": T0 + dt.timedelta(seconds=30 * i),
         "lat": FENCE.lat + north_m * METRE_LAT,

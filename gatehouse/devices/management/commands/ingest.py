@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from gatehouse.devices.ingester import Ingester
+from gatehouse.devices.ingester import SESSION_EXPIRY_S, Ingester
 from gatehouse.devices.mqtt import broker_url
 from gatehouse.devices.pipeline import Pipeline
 from gatehouse.devices.services import telemetry_partitions_ensure
@@ -38,6 +38,12 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=2000)
         parser.add_argument("--flush-ms", type=int, default=100, help="longest wait to fill a batch")
         parser.add_argument("--log-every", type=float, default=10.0, help="seconds between rate log lines")
+        parser.add_argument(
+            "--session-expiry",
+            type=int,
+            default=SESSION_EXPIRY_S,
+            help="seconds the broker keeps this ingester's session (and queues for it) while it is away",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         url = options["url"] or settings.MQTT_URL
@@ -55,6 +61,7 @@ class Command(BaseCommand):
             batch_size=options["batch_size"],
             flush_seconds=options["flush_ms"] / 1000,
             log_every=options["log_every"],
+            session_expiry=options["session_expiry"],
         )
         stop = threading.Event()
 
