@@ -27,7 +27,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from gatehouse.devices.mqtt import BrokerUrl
+from gatehouse.devices.mqtt import BrokerUrl, BufferedClient
 from gatehouse.devices.pipeline import REJECTED, Incoming, Outcome, Pipeline
 from gatehouse.devices.protocol import SHARED_GROUP, TOPIC_FILTER, Reason, serial_from_topic
 
@@ -78,8 +78,8 @@ class Ingester:
 
     # --- paho's thread -----------------------------------------------------------------------------
 
-    def _client(self) -> paho.Client:
-        client = paho.Client(
+    def _client(self) -> BufferedClient:
+        client = BufferedClient(
             CallbackAPIVersion.VERSION2,
             client_id=self.client_id,
             protocol=paho.MQTTv5,
@@ -165,13 +165,17 @@ class Ingester:
         batch = self._take(wait)
         if batch:
             outcomes = self._process([incoming for _, incoming in batch])
+            current = self.generation
+            acks = []
             for (generation, incoming), outcome in zip(batch, outcomes, strict=True):
                 self._count(incoming, outcome)
                 if self.observe is not None:
                     self.observe(incoming, outcome)
                 mid, qos, _topic = incoming.tag
-                if qos and generation == self.generation:
-                    self.client.ack(mid, qos)
+                if qos == 1 and generation == current:
+                    acks.append(mid)
+            # Only now, after the commit: see the module docstring.
+            self.client.ack_many(acks)
         self._log_rate()
         return len(batch)
 

@@ -70,6 +70,10 @@ class Outcome:
     reason: str = ""
 
 
+OK_STORED = Outcome(STORED)
+OK_DUPLICATE = Outcome(DUPLICATE)
+
+
 @dataclass(slots=True)
 class DeviceState:
     id: uuid.UUID
@@ -176,14 +180,20 @@ class Pipeline:
         if self.load_windows:
             bound = {s.case_id: s for s in by_id.values() if s.case_id is not None}
             if bound:
-                recent = Telemetry.objects.filter(
-                    device_id__in=[s.id for s in bound.values()],
-                    case_id__in=list(bound),
-                    recorded_at__gte=now - rules.WINDOW,
-                ).order_by("recorded_at", "seq")
-                for row in recent:
-                    if row.case_id is not None:
-                        bound[row.case_id].window.append(_reading_of(row))
+                recent = (
+                    Telemetry.objects.filter(
+                        device_id__in=[s.id for s in bound.values()],
+                        case_id__in=list(bound),
+                        recorded_at__gte=now - rules.WINDOW,
+                    )
+                    .order_by("recorded_at", "seq")
+                    .values_list("case_id", *READING_FIELDS)
+                )
+                for case_id, *values in recent:
+                    if case_id is not None:
+                        bound[case_id].window.append(Reading(*values))
+                for state in bound.values():
+                    state.window = state.window[-rules.MAX_WINDOW :]
         self.devices.update(found)
         for serial in wanted - found.keys():
             self.unknown[serial] = mono + NEGATIVE_CACHE_S
@@ -227,10 +237,10 @@ class Pipeline:
                 key = (state.id, reading.seq, reading.recorded_at)
                 if key in inserted:
                     inserted.discard(key)  # a second copy in the same batch is a duplicate
-                    outcomes[index] = Outcome(STORED)
+                    outcomes[index] = OK_STORED
                     fresh.append((state, reading))
                 else:
-                    outcomes[index] = Outcome(DUPLICATE)
+                    outcomes[index] = OK_DUPLICATE
             fresh.sort(key=lambda pair: (pair[1].recorded_at, pair[1].seq))
             touched: dict[str, DeviceState] = {}
             for state, reading in fresh:
@@ -288,40 +298,17 @@ class Pipeline:
         return _insert_sqlite(rows, items)
 
     def _write_state(self, states: Iterable[DeviceState], now: dt.datetime) -> None:
+        # A device's first reading is always written: its binding may be waiting to be re-armed
+        # after a silence (a silence is ten minutes, far longer than the lazy interval).
         mono = time.monotonic()
         due = [s for s in states if mono - s.written_at >= self.lazy_write_seconds]
         if not due:
             return
         deadline = now + rules.SILENCE
-        ops = connection.ops
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                "UPDATE devices_wristband SET last_seq = %s, last_recorded_at = %s, last_seen_at = %s,"
-                " battery_pct = COALESCE(%s, battery_pct) WHERE id = %s",
-                [
-                    (
-                        s.max_seq,
-                        ops.adapt_datetimefield_value(s.ts_at_max),
-                        ops.adapt_datetimefield_value(now),
-                        s.battery_pct,
-                        _db_uuid(s.id),
-                    )
-                    for s in due
-                ],
-            )
-            cursor.executemany(
-                "UPDATE devices_binding SET silent_after = %s WHERE id = %s AND status = 'active'"
-                " AND (silent_after IS NULL OR silent_after < %s)",
-                [
-                    (
-                        ops.adapt_datetimefield_value(deadline),
-                        _db_uuid(s.binding_id),
-                        ops.adapt_datetimefield_value(deadline),
-                    )
-                    for s in due
-                    if s.binding_id is not None
-                ],
-            )
+        if connection.vendor == "postgresql":
+            _write_state_postgres(due, now, deadline)
+        else:
+            _write_state_sqlite(due, now, deadline)
         for s in due:
             s.written_at = mono
 
@@ -367,24 +354,9 @@ def _alert_title(hit: rules.Hit, name: str) -> str:
     return _("%(name)s: wristband battery at %(pct)s%%") % {"name": name, "pct": hit.evidence["battery_pct"]}
 
 
-def _reading_of(row: Telemetry) -> Reading:
-    return Reading(
-        seq=row.seq,
-        recorded_at=row.recorded_at,
-        lat=row.lat,
-        lon=row.lon,
-        accuracy_m=row.accuracy_m,
-        temp_c=row.temp_c,
-        heart_rate=row.heart_rate,
-        worn=row.worn,
-        battery_pct=row.battery_pct,
-    )
-
-
-def _db_uuid(value: uuid.UUID | None) -> Any:
-    if value is None:
-        return None
-    return value if connection.vendor == "postgresql" else value.hex
+READING_FIELDS = (
+    "seq", "recorded_at", "lat", "lon", "accuracy_m", "temp_c", "heart_rate", "worn", "battery_pct"
+)  # fmt: skip
 
 
 COLUMNS = (
@@ -393,40 +365,56 @@ COLUMNS = (
 )
 
 
+STAGE = """
+CREATE TEMP TABLE IF NOT EXISTS devices_telemetry_stage (
+    device_id uuid, case_id uuid, seq bigint, recorded_at timestamptz, received_at timestamptz,
+    lat float8, lon float8, accuracy_m float8, temp_c float8, heart_rate int2, worn bool, battery_pct int2
+) ON COMMIT DELETE ROWS
+"""
+STAGE_TYPES = (
+    "uuid uuid int8 timestamptz timestamptz float8 float8 float8 float8 int2 bool int2".split()  # noqa: SIM905
+)
+
+
 def _insert_postgres(
     rows: list[tuple[int, DeviceState, Reading]], items: Sequence[Incoming]
 ) -> set[tuple[uuid.UUID, int, dt.datetime]]:
-    # One statement per batch: arrays in, only the rows that were new out.
-    columns: list[list[Any]] = [[] for _ in range(12)]
-    for index, state, r in rows:
-        for column, value in zip(
-            columns,
-            (
-                state.id,
-                state.case_id,
-                r.seq,
-                r.recorded_at,
-                items[index].received_at,
-                r.lat,
-                r.lon,
-                r.accuracy_m,
-                r.temp_c,
-                r.heart_rate,
-                r.worn,
-                r.battery_pct,
-            ),
-            strict=True,
-        ):
-            column.append(value)
-    with connection.cursor() as cursor:
+    # Binary COPY into a per-connection staging table, then one INSERT … ON CONFLICT DO NOTHING that
+    # returns only the rows that were new. The staging table empties itself at commit.
+    import psycopg
+
+    connection.ensure_connection()
+    raw = connection.connection
+    assert raw is not None
+    with psycopg.Cursor(raw) as cursor:
+        cursor.execute(STAGE)
+        with cursor.copy(f"COPY devices_telemetry_stage ({COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(STAGE_TYPES)
+            for index, state, r in rows:
+                copy.write_row(
+                    (
+                        state.id,
+                        state.case_id,
+                        r.seq,
+                        r.recorded_at,
+                        items[index].received_at,
+                        r.lat,
+                        r.lon,
+                        r.accuracy_m,
+                        r.temp_c,
+                        r.heart_rate,
+                        r.worn,
+                        r.battery_pct,
+                    )
+                )
         cursor.execute(
-            f"INSERT INTO devices_telemetry ({COLUMNS}) SELECT * FROM unnest("  # noqa: S608 - constant SQL
-            "%s::uuid[], %s::uuid[], %s::int8[], %s::timestamptz[], %s::timestamptz[], %s::float8[],"
-            " %s::float8[], %s::float8[], %s::float8[], %s::int2[], %s::bool[], %s::int2[])"
-            " ON CONFLICT DO NOTHING RETURNING device_id, seq, recorded_at",
-            columns,
+            f"INSERT INTO devices_telemetry ({COLUMNS}) SELECT {COLUMNS} FROM devices_telemetry_stage"  # noqa: S608
+            " ON CONFLICT DO NOTHING RETURNING device_id, seq",
+            binary=True,
         )
-        return {(row[0], row[1], row[2]) for row in cursor.fetchall()}
+        new = {(row[0], row[1]) for row in cursor.fetchall()}
+        cursor.execute("TRUNCATE devices_telemetry_stage")
+    return {(state.id, r.seq, r.recorded_at) for _, state, r in rows if (state.id, r.seq) in new}
 
 
 def _insert_sqlite(
@@ -469,3 +457,50 @@ def _insert_sqlite(
                 if key is not None:
                     inserted.add(key)
     return inserted
+
+
+def _write_state_postgres(due: list[DeviceState], now: dt.datetime, deadline: dt.datetime) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE devices_wristband w SET last_seq = v.seq, last_recorded_at = v.ts, last_seen_at = %s,"
+            " battery_pct = COALESCE(v.battery, w.battery_pct)"
+            " FROM unnest(%s::uuid[], %s::int8[], %s::timestamptz[], %s::int2[]) AS v(id, seq, ts, battery)"
+            " WHERE w.id = v.id",
+            [
+                now,
+                [s.id for s in due],
+                [s.max_seq for s in due],
+                [s.ts_at_max for s in due],
+                [s.battery_pct for s in due],
+            ],
+        )
+        cursor.execute(
+            "UPDATE devices_binding SET silent_after = %s WHERE id = ANY(%s::uuid[]) AND status = 'active'"
+            " AND (silent_after IS NULL OR silent_after < %s)",
+            [deadline, [s.binding_id for s in due if s.binding_id is not None], deadline],
+        )
+
+
+def _write_state_sqlite(due: list[DeviceState], now: dt.datetime, deadline: dt.datetime) -> None:
+    ops = connection.ops
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE devices_wristband SET last_seq = %s, last_recorded_at = %s, last_seen_at = %s,"
+            " battery_pct = COALESCE(%s, battery_pct) WHERE id = %s",
+            [
+                (
+                    s.max_seq,
+                    ops.adapt_datetimefield_value(s.ts_at_max),
+                    ops.adapt_datetimefield_value(now),
+                    s.battery_pct,
+                    s.id.hex,
+                )
+                for s in due
+            ],
+        )
+        stamp = ops.adapt_datetimefield_value(deadline)
+        cursor.executemany(
+            "UPDATE devices_binding SET silent_after = %s WHERE id = %s AND status = 'active'"
+            " AND (silent_after IS NULL OR silent_after < %s)",
+            [(stamp, s.binding_id.hex, stamp) for s in due if s.binding_id is not None],
+        )

@@ -7,10 +7,11 @@ logs them, the HTTP endpoint returns them per reading.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 TOPIC_PREFIX = "gatehouse/wristbands/"
 TOPIC_FILTER = "gatehouse/wristbands/+/telemetry"
@@ -104,8 +105,9 @@ def parse_reading(raw: bytes | str, *, now: dt.datetime) -> Reading | str:
     if len(raw) > MAX_PAYLOAD_BYTES:
         return Reason.TOO_LARGE
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        # Strict JSON: NaN and Infinity are not JSON and are rejected here.
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
         return Reason.MALFORMED_JSON
     if not isinstance(data, dict):
         return Reason.NOT_AN_OBJECT

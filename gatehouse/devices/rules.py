@@ -22,6 +22,7 @@ BATTERY_LOW_PCT = 15
 # A fix this poor says nothing about where the person is; it counts as no fix at all.
 USELESS_ACCURACY_M = 1000.0
 SILENCE = dt.timedelta(minutes=10)
+MAX_WINDOW = 64
 
 EXIT = "geofence_exit"
 FEVER = "wristband_fever"
@@ -105,7 +106,7 @@ def fevered(window: Sequence[Reading], fever_line_c: float) -> bool:
     for reading in reversed(window):
         if reading.recorded_at < since:
             break
-        if reading.worn and reading.temp_c is not None and reading.temp_c >= fever_line_c:
+        if _is_fever(reading, fever_line_c):
             count += 1
             if count >= 2:
                 return True
@@ -132,13 +133,21 @@ def insert_ordered(window: Sequence[Reading], reading: Reading) -> list[Reading]
     start = 0
     while start < len(merged) - 2 and merged[start].recorded_at < since:
         start += 1
-    return merged[start:][-64:]
+    return merged[start:][-MAX_WINDOW:]
+
+
+def _is_fever(reading: Reading, fever_line_c: float) -> bool:
+    return reading.worn and reading.temp_c is not None and reading.temp_c >= fever_line_c
 
 
 def evaluate(
     window: Sequence[Reading], reading: Reading, *, fence: Fence, fever_line_c: float
 ) -> tuple[list[Reading], list[Hit]]:
-    """Add `reading` to `window`; return the new window and the rules it fires."""
+    """Add `reading` to `window`; return the new window and the rules it fires.
+
+    Each condition is checked on the new window first and on the old one only when it holds:
+    most readings (at home, well, worn, charged) cost a few comparisons.
+    """
     after = insert_ordered(window, reading)
     hits: list[Hit] = []
     if exited(after, fence) and not exited(window, fence):
@@ -161,8 +170,13 @@ def evaluate(
                 },
             )
         )
-    if fevered(after, fever_line_c) and not fevered(window, fever_line_c):
-        temps = [r.temp_c for r in after if r.worn and r.temp_c is not None and r.temp_c >= fever_line_c]
+    # Only a fever reading can make the fever condition newly true.
+    if (
+        _is_fever(reading, fever_line_c)
+        and fevered(after, fever_line_c)
+        and not fevered(window, fever_line_c)
+    ):
+        temps = [r.temp_c for r in after if _is_fever(r, fever_line_c)]
         hits.append(
             Hit(
                 FEVER,

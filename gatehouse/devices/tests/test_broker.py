@@ -129,7 +129,8 @@ class BadInputTest(BrokerTestCase):
             (serial, json.dumps(payload(6, at=now, worn=1)).encode(), "bad_worn"),
             (serial, json.dumps(payload(7, at=now + timezone.timedelta(days=3))).encode(), "ts_future"),
             (serial, json.dumps(payload(8, at=now - timezone.timedelta(days=90))).encode(), "ts_past"),
-            (serial, json.dumps(payload(9, at=now, lat=float("nan"))).encode(), "bad_coordinates"),
+            (serial, json.dumps(payload(9, at=now, lat=float("nan"))).encode(), "malformed_json"),
+            (serial, json.dumps(payload(9, at=now, lat=1e400)).encode(), "malformed_json"),
             (serial, json.dumps(payload(10, at=now, lat=95.0)).encode(), "bad_coordinates"),
             (serial, json.dumps(payload(11, at=now, temp_c=98.6)).encode(), "bad_temperature"),
             (serial, b"{" + b" " * (1024 * 1024) + b"}", "too_large"),
@@ -149,7 +150,7 @@ class BadInputTest(BrokerTestCase):
         for who in expected:
             self.pump(ingester, who, sum(expected[who].values()))
         self.assertEqual(dict(self.outcomes), {k: v for k, v in expected.items()})
-        self.assertEqual(ingester.stats["malformed_json"], 1)
+        self.assertEqual(ingester.stats["malformed_json"], 3)
 
         # A flood from one device: the first burst is stored, the rest cut off, others unaffected.
         flood_band, _, _ = bound_wristband(self, self.li_wei)

@@ -81,7 +81,7 @@ class PipelineTest(BaseTestCase):
         self.assertEqual([o.reason for o in result.outcomes], list(cases.values()))
         bodies = {
             "bad_temperature": payload(10, at=self.at(0), temp_c=98.6),
-            "bad_coordinates": payload(11, at=self.at(1), lat=float("nan")),
+            "bad_coordinates": payload(11, at=self.at(1), lat=-91.5),
             "ts_future": payload(12, at=timezone.now() + dt.timedelta(hours=2)),
             "ts_past": payload(13, at=timezone.now() - dt.timedelta(days=30)),
             "bad_worn": payload(14, at=self.at(2), worn="yes"),
