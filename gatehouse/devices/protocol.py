@@ -83,21 +83,21 @@ def topic_for(serial: str) -> str:
     return f"{TOPIC_PREFIX}{serial}/telemetry"
 
 
-def _number(value: Any) -> float | None:
-    # bool is an int in Python; a wristband sending true as a temperature is wrong, not 1 °C.
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
+_isfinite = math.isfinite
+_MISSING = object()
 
 
-def _optional_number(data: dict[str, Any], key: str) -> tuple[bool, float | None]:
-    """(ok, value): a missing or null field is ok and None; anything else must be a finite number."""
-    value = data.get(key)
+def _number(value: Any) -> Any:
+    """A finite number as float, None for null, or _MISSING for anything else (bool included:
+    a wristband sending true as a temperature is wrong, not 1 °C)."""
+    kind = type(value)
+    if kind is float:
+        return value if _isfinite(value) else _MISSING
+    if kind is int:
+        return float(value)
     if value is None:
-        return True, None
-    number = _number(value)
-    return number is not None, number
+        return None
+    return _MISSING
 
 
 def parse_reading(raw: bytes | str, *, now: dt.datetime) -> Reading | str:
@@ -133,18 +133,18 @@ def reading_from_dict(data: dict[str, Any], *, now: dt.datetime) -> Reading | st
         return Reason.TS_PAST
     recorded_at = recorded_at.astimezone(dt.UTC)
 
-    ok_lat, lat = _optional_number(data, "lat")
-    ok_lon, lon = _optional_number(data, "lon")
-    if not (ok_lat and ok_lon) or (lat is None) != (lon is None):
+    get = data.get
+    lat, lon = _number(get("lat")), _number(get("lon"))
+    if lat is _MISSING or lon is _MISSING or (lat is None) != (lon is None):
         return Reason.BAD_COORDINATES
-    if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
+    if lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return Reason.BAD_COORDINATES
-    ok, accuracy = _optional_number(data, "accuracy_m")
-    if not ok or (accuracy is not None and not 0 <= accuracy <= MAX_ACCURACY_M):
+    accuracy = _number(get("accuracy_m"))
+    if accuracy is _MISSING or (accuracy is not None and not 0 <= accuracy <= MAX_ACCURACY_M):
         return Reason.BAD_ACCURACY
-    ok, temp = _optional_number(data, "temp_c")
+    temp = _number(get("temp_c"))
     # 98.6 is a Fahrenheit body temperature sent as Celsius: out of range, never converted by guess.
-    if not ok or (temp is not None and not TEMP_RANGE_C[0] <= temp <= TEMP_RANGE_C[1]):
+    if temp is _MISSING or (temp is not None and not TEMP_RANGE_C[0] <= temp <= TEMP_RANGE_C[1]):
         return Reason.BAD_TEMPERATURE
     heart_rate = data.get("heart_rate")
     if heart_rate is not None and (

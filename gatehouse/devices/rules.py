@@ -35,6 +35,12 @@ class Fence:
     lat: float
     lon: float
     radius_m: float
+    # Metres per degree of longitude at home: a flat projection is exact to centimetres at the
+    # scale of a geofence, and much cheaper than the haversine on every reading.
+    lon_m: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lon_m", METRES_PER_DEGREE * math.cos(math.radians(self.lat)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +51,7 @@ class Hit:
 
 
 EARTH_RADIUS_M = 6_371_008.8
+METRES_PER_DEGREE = EARTH_RADIUS_M * math.pi / 180
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -71,7 +78,9 @@ def is_outside(reading: Reading, fence: Fence) -> bool:
     assert reading.lat is not None
     assert reading.lon is not None
     margin = fence.radius_m + (reading.accuracy_m or 0.0)
-    return distance_m(fence.lat, fence.lon, reading.lat, reading.lon) > margin
+    north = (reading.lat - fence.lat) * METRES_PER_DEGREE
+    east = (reading.lon - fence.lon) * fence.lon_m
+    return north * north + east * east > margin * margin
 
 
 def outside_streak(window: Sequence[Reading], fence: Fence) -> list[Reading]:

@@ -1,7 +1,11 @@
 """On PostgreSQL, telemetry becomes a table partitioned by day (by the device's timestamp), so the
 retention purge drops whole partitions instead of deleting rows. A DEFAULT partition catches
 readings for a day whose partition does not exist yet; the worker moves them when it creates one.
-SQLite keeps the plain table from 0001."""
+SQLite keeps the plain table from 0001.
+
+The key (device, seq, timestamp) is the primary key here, the only index: every other index would
+slow the hot insert path. `id` stays as Django's handle (filled, never looked up).
+"""
 
 from django.db import migrations
 
@@ -21,8 +25,7 @@ CREATE TABLE devices_telemetry (
     battery_pct smallint NULL,
     case_id uuid NULL,
     device_id uuid NOT NULL,
-    PRIMARY KEY (id, recorded_at),
-    CONSTRAINT telemetry_once_per_seq UNIQUE (device_id, seq, recorded_at)
+    CONSTRAINT telemetry_once_per_seq PRIMARY KEY (device_id, seq, recorded_at)
 ) PARTITION BY RANGE (recorded_at);
 CREATE TABLE devices_telemetry_default PARTITION OF devices_telemetry DEFAULT;
 """
