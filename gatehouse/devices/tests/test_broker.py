@@ -149,7 +149,8 @@ class BadInputTest(BrokerTestCase):
         expected[serial]["seq_backwards"] += 1
         for who in expected:
             self.pump(ingester, who, sum(expected[who].values()))
-        self.assertEqual(dict(self.outcomes), {k: v for k, v in expected.items()})
+        # Only this test's serials: other tests publish on the same broker at the same time.
+        self.assertEqual({k: self.outcomes[k] for k in expected}, dict(expected))
         self.assertEqual(ingester.stats["malformed_json"], 3)
 
         # A flood from one device: the first burst is stored, the rest cut off, others unaffected.
