@@ -274,7 +274,7 @@ def child() -> None:
             import pstats
 
             profiler.disable()
-            pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(35)
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(35)
         ingester.client.disconnect()
         ingester.client.loop_stop()
         with connection.cursor() as cursor:

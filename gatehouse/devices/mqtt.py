@@ -62,6 +62,47 @@ class BufferedClient(paho.Client):
         packet = b"".join(self._PUBACK.pack(PUBACK, 2, mid) for mid in mids)
         return self._packet_queue(PUBACK, packet, 0, 1)
 
+    def _handle_publish(self) -> MQTTErrorCode:
+        """A lean PUBLISH decoder for MQTT v5 QoS 0/1: paho builds a `Properties` object for every
+        message (most of its per-message cost); we use no properties, so they are skipped."""
+        header = self._in_packet["command"]
+        qos = (header & 0x06) >> 1
+        if self._protocol != paho.MQTTv5 or qos > 1 or self._on_message_filtered._root._children:
+            return super()._handle_publish()
+        packet = self._in_packet["packet"]
+        try:
+            end = 2 + int.from_bytes(packet[0:2], "big")
+            topic = packet[2:end]
+            mid = 0
+            if qos:
+                mid = int.from_bytes(packet[end : end + 2], "big")
+                end += 2
+            length, shift = 0, 0
+            while True:  # the properties' length, a variable byte integer
+                byte = packet[end]
+                end += 1
+                length |= (byte & 0x7F) << shift
+                shift += 7
+                if not byte & 0x80 or shift > 21:
+                    break
+            end += length
+            if end > len(packet) or not topic:
+                return MQTTErrorCode.MQTT_ERR_PROTOCOL
+        except IndexError:
+            return MQTTErrorCode.MQTT_ERR_PROTOCOL
+        message = paho.MQTTMessage(mid=mid, topic=bytes(topic))
+        message.qos = qos
+        message.dup = bool(header & 0x08)
+        message.retain = bool(header & 0x01)
+        message.payload = bytes(packet[end:])
+        on_message = self.on_message
+        if on_message is not None:
+            with self._in_callback_mutex:
+                on_message(self, self._userdata, message)
+        if qos == 1 and not self._manual_ack:
+            return self._send_puback(mid)
+        return MQTTErrorCode.MQTT_ERR_SUCCESS
+
     def reconnect(self) -> MQTTErrorCode:
         self._rbuf, self._rpos = b"", 0  # bytes of the old connection must not reach the new one
         return super().reconnect()
