@@ -274,7 +274,9 @@ def child() -> None:
             import pstats
 
             profiler.disable()
-            pstats.Stats(profiler, stream=sys.stderr).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(35)
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats(
+                os.environ.get("BENCH_PROFILE_SORT", "cumulative")
+            ).print_stats(35)
         ingester.client.disconnect()
         ingester.client.loop_stop()
         with connection.cursor() as cursor:
@@ -288,7 +290,8 @@ def child() -> None:
         )
         print(
             f"  ({total} messages from {len(homes)} wristbands; raw subscriber {raw_rate:.0f} msgs/s,"
-            f" raw subscriber on our buffered client {buffered_rate:.0f} msgs/s;"
+            f" raw subscriber on our buffered client {buffered_rate:.0f} msgs/s"
+            f" (ratio {rate / buffered_rate:.2f});"
             f" one ingester holds {rate * 30:,.0f} wristbands at one report per 30 s)",
             file=sys.stderr,
         )
