@@ -94,7 +94,7 @@ def _number(value: Any) -> Any:
     if kind is float:
         return value if _isfinite(value) else _MISSING
     if kind is int:
-        return float(value)
+        return float(value) if -1e300 < value < 1e300 else _MISSING  # float() overflows past ~1e308
     if value is None:
         return None
     return _MISSING

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from gatehouse.alerts.models import Alert
 from gatehouse.devices.models import Telemetry
-from gatehouse.devices.pipeline import DUPLICATE, REJECTED, STORED, Pipeline
+from gatehouse.devices.pipeline import DUPLICATE, REJECTED, STORED, Incoming, Pipeline
 from gatehouse.devices.tests.helpers import bound_wristband, message, north_of_home, payload
 from gatehouse.testing import BaseTestCase
 
@@ -88,6 +88,13 @@ class PipelineTest(BaseTestCase):
         }
         result = self.send(*bodies.values())
         self.assertEqual([o.reason for o in result.outcomes], list(bodies))
+        # Over HTTP the body is parsed by Python's json, which takes integers of any size.
+        huge = Incoming(
+            serial=self.band.serial,
+            payload=payload(15, at=self.at(3), lat=10**400),
+            received_at=timezone.now(),
+        )
+        self.assertEqual(self.pipeline.process([huge]).outcomes[0].reason, "bad_coordinates")
         unknown = self.pipeline.process([message("NOSUCHBAND", payload(1))])
         self.assertEqual(unknown.outcomes[0].reason, "unknown_serial")
         self.assertFalse(Telemetry.objects.exists())
