@@ -19,13 +19,14 @@ from typing import Any
 import paho.mqtt.client as paho
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Max
 from django.utils import timezone
 from paho.mqtt.enums import CallbackAPIVersion
 
 from gatehouse.core.audit import Actor
 from gatehouse.core.roles import Role, Scope
 from gatehouse.devices import credentials
-from gatehouse.devices.models import Binding
+from gatehouse.devices.models import Binding, Telemetry, Wristband
 from gatehouse.devices.mqtt import broker_url
 from gatehouse.devices.protocol import topic_for
 from gatehouse.devices.services import wristband_credentials_issue
@@ -33,6 +34,11 @@ from gatehouse.devices.simulator import SimBand, Simulator, alerts_per_case_day
 
 logger = logging.getLogger("gatehouse.devices.simulator")
 SIMULATOR = Actor(user_id=None, label="wristband simulator", role="system")
+
+
+def _last_seq(band: Wristband) -> int:
+    stored = Telemetry.objects.filter(device=band).aggregate(top=Max("seq"))["top"]
+    return max(stored or 0, band.last_seq or 0)
 
 
 class Command(BaseCommand):
@@ -66,7 +72,11 @@ class Command(BaseCommand):
         )
         if not bindings:
             raise CommandError("No bound wristbands to simulate (the demo seed binds some).")
-        bands = [SimBand(b.wristband.serial, float(b.home_lat), float(b.home_lon)) for b in bindings]
+        # A real wristband keeps its counter across restarts; so does the simulated one.
+        bands = [
+            SimBand(b.wristband.serial, float(b.home_lat), float(b.home_lon), seq=_last_seq(b.wristband))
+            for b in bindings
+        ]
         rate = options["rate"] or len(bands) / 30
         rng = random.Random(options["seed"] or None)  # noqa: S311 - a simulation, not a secret
         sim = Simulator(bands, interval_s=len(bands) / rate, rng=rng, eventful=options["eventful"])
