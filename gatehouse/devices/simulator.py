@@ -56,6 +56,8 @@ class Simulator:
     interval_s: float = 30.0
     rng: random.Random = field(default_factory=random.Random)
     eventful: float = 1.0
+    # The demo's promise: the first wristband leaves home this many seconds in, whatever the dice say.
+    first_exit_after: float | None = None
     tz: dt.tzinfo = field(default_factory=lambda: zoneinfo.ZoneInfo("Asia/Shanghai"))
 
     def __post_init__(self) -> None:
@@ -92,8 +94,13 @@ class Simulator:
         rng = self.rng
         if band.state != "home" and clock >= band.state_until:
             band.state, band.fever_c = "home", 0.0
+        scripted = (
+            self.first_exit_after is not None and band is self.bands[0] and clock >= self.first_exit_after
+        )
+        if scripted:
+            self.first_exit_after = None
         if band.state == "home":
-            if not night and self._chance(EXITS_PER_DAY, step):
+            if scripted or (not night and self._chance(EXITS_PER_DAY, step)):
                 band.state, band.state_until = "out", clock + rng.uniform(600, 2400)
                 distance, bearing = rng.uniform(150, 1500), rng.uniform(0, 2 * math.pi)
                 band.offset = (distance * math.cos(bearing), distance * math.sin(bearing))

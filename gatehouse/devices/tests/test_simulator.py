@@ -37,6 +37,15 @@ def test_every_simulated_reading_passes_validation():
     assert seen["removed"] > 0
 
 
+def test_the_demo_exit_comes_when_promised():
+    bands = [SimBand("SIM1", 31.23, 121.47), SimBand("SIM2", 31.23, 121.47)]
+    sim = Simulator(bands, interval_s=10, rng=random.Random(5), first_exit_after=60)
+    start = dt.datetime(2020, 2, 20, 4, tzinfo=dt.UTC)  # noon in Shanghai
+    states = [bands[0].state for second in range(0, 120) if sim.due(second, start) is not None]
+    assert states[50] == "home"
+    assert bands[0].state == "out"
+
+
 class SimulatorCommandTest(BaseTestCase):
     def test_the_offline_report_counts_alerts_per_case_day(self):
         out = io.StringIO()

@@ -55,6 +55,8 @@ def _wristband_processes(python: str, port: int) -> list[list[str]]:
             "0.6",
             "--eventful",
             "1000",
+            "--first-exit-after",
+            "60",
             "--http-url",
             f"http://127.0.0.1:{port}/api/devices/telemetry",
         ]

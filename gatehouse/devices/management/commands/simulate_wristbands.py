@@ -53,6 +53,12 @@ class Command(BaseCommand):
         parser.add_argument("--http-url", default="http://127.0.0.1:8000/api/devices/telemetry")
         parser.add_argument("--eventful", type=float, default=1.0, help="multiply exits, fevers, removals…")
         parser.add_argument("--duration", type=float, default=0.0, help="stop after this many seconds")
+        parser.add_argument(
+            "--first-exit-after",
+            type=float,
+            default=None,
+            help="demo: the first wristband leaves home after S s",
+        )
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument(
             "--report-days", type=int, default=0, help="offline: alerts per case-day, then exit"
@@ -79,7 +85,13 @@ class Command(BaseCommand):
         ]
         rate = options["rate"] or len(bands) / 30
         rng = random.Random(options["seed"] or None)  # noqa: S311 - a simulation, not a secret
-        sim = Simulator(bands, interval_s=len(bands) / rate, rng=rng, eventful=options["eventful"])
+        sim = Simulator(
+            bands,
+            interval_s=len(bands) / rate,
+            rng=rng,
+            eventful=options["eventful"],
+            first_exit_after=options["first_exit_after"],
+        )
         url = options["url"] or settings.MQTT_URL
         send = self._mqtt(url) if url else self._http(options["http_url"], bindings)
         stopping = False
