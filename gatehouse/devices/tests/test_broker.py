@@ -45,12 +45,15 @@ class BrokerTestCase(BaseTestCase):
     def observe(self, incoming: Incoming, outcome: Outcome) -> None:
         self.outcomes[incoming.serial or "?"][outcome.reason or outcome.status] += 1
 
-    def ingester(self, client_id: str | None = None, **kwargs) -> Ingester:
+    def ingester(
+        self, client_id: str | None = None, shared: bool = False, session_expiry: int = 60, **kwargs
+    ) -> Ingester:
         ingester = Ingester(
             broker=self.broker,
             client_id=client_id or f"test-ingest-{uuid.uuid4().hex[:12]}",
             pipeline=Pipeline(**kwargs),
-            session_expiry=60,
+            shared=shared,
+            session_expiry=session_expiry,
             flush_seconds=0.02,
             observe=self.observe,
         )
@@ -104,6 +107,23 @@ class IngestTest(BrokerTestCase):
         second = self.ingester(client_id)
         self.pump(second, self.band.serial, 50)
         self.assertEqual(Telemetry.objects.filter(device=self.band).count(), 50)
+
+    def test_ingesters_with_a_shared_subscription_split_the_messages(self):
+        # No lingering sessions: an offline member of the group could be handed the next run's messages.
+        first = self.ingester(shared=True, session_expiry=0)
+        second = self.ingester(shared=True, session_expiry=0)
+        now = timezone.now().replace(microsecond=0)
+        for seq in range(1, 41):
+            self.publish(self.band.serial, payload(seq, at=now - timezone.timedelta(seconds=60 - seq)))
+        wait_for(
+            lambda: self.handled(self.band.serial) >= 40,
+            timeout=20,
+            step=lambda: (first.step(wait=0.02), second.step(wait=0.02)),
+            message=f"shared handled {dict(self.outcomes[self.band.serial])}",
+        )
+        self.assertEqual(Telemetry.objects.filter(device=self.band).count(), 40)
+        self.assertGreater(first.stats["stored"], 0)
+        self.assertGreater(second.stats["stored"], 0)
 
 
 class BadInputTest(BrokerTestCase):
