@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "gatehouse.returnees",
     "gatehouse.gate",
     "gatehouse.volunteers",
+    "gatehouse.devices",
     "gatehouse.web",
     "gatehouse.demo",
     "gatehouse.worker",

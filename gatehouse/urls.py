@@ -18,5 +18,6 @@ urlpatterns = [
     path("passes/", include("gatehouse.passes.urls")),
     path("gate/", include("gatehouse.gate.urls")),
     path("returnees/", include("gatehouse.returnees.urls")),
+    path("wristbands/", include("gatehouse.devices.urls")),
     path("", include("gatehouse.web.urls")),
 ]

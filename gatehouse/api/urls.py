@@ -4,6 +4,7 @@ from gatehouse.accounts.api import router as accounts_router
 from gatehouse.alerts.api import router as alerts_router
 from gatehouse.api.base import api
 from gatehouse.core.api import router as audit_router
+from gatehouse.devices.api import router as devices_router
 from gatehouse.gate.api import router as gate_router
 from gatehouse.observation.api import router as observation_router
 from gatehouse.passes.api import router as passes_router
@@ -24,5 +25,6 @@ api.add_router("/volunteers", volunteers_router)
 api.add_router("/passes", passes_router)
 api.add_router("/returnees", returnees_router)
 api.add_router("/gate", gate_router)
+api.add_router("/devices", devices_router)
 
 urlpatterns = api.urls

@@ -565,6 +565,7 @@ SEED_STEPS: list[str] = [
     "gatehouse.passes.seed.seed_passes",
     "gatehouse.returnees.seed.seed_key_areas_and_returnees",
     "gatehouse.gate.seed.seed_gate_events",
+    "gatehouse.devices.seed.seed_wristbands",
 ]
 
 

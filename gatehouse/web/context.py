@@ -20,6 +20,7 @@ NAV: list[tuple[Capability, str, Any]] = [
     (Capability.VIEW_RESIDENTS, "web:resident_search", _("Residents")),
     (Capability.VIEW_ALERTS, "alerts:board", _("Alerts")),
     (Capability.VIEW_OBSERVATION, "observation:worklist", _("Home observation")),
+    (Capability.VIEW_OBSERVATION, "devices:list", _("Wristbands")),
     (Capability.EDIT_REGIMES, "web:regimes", _("Gate regimes")),
     (Capability.EDIT_POLICIES, "web:policy", _("Policy")),
     (Capability.VIEW_AUDIT, "web:audit", _("Audit trail")),

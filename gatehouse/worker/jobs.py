@@ -90,6 +90,30 @@ def _purge_gate_events(now: dt.datetime) -> int:
     return gate_events_purge(now=now)
 
 
+def _wristbands_silent(now: dt.datetime) -> int:
+    from gatehouse.devices.services import bindings_silence_check
+
+    return bindings_silence_check(now=now)
+
+
+def _wristband_bindings_of_closed_cases(now: dt.datetime) -> int:
+    from gatehouse.devices.services import bindings_end_for_closed_cases
+
+    return bindings_end_for_closed_cases(now=now)
+
+
+def _telemetry_partitions(now: dt.datetime) -> int:
+    from gatehouse.devices.services import telemetry_partitions_ensure
+
+    return telemetry_partitions_ensure(now=now)
+
+
+def _telemetry_purge(now: dt.datetime) -> int:
+    from gatehouse.devices.services import telemetry_purge
+
+    return telemetry_purge(now=now)
+
+
 JOBS: list[Job] = [
     Job("purge seen pass nonces", dt.timedelta(seconds=60), _purge_seen_nonces),
     Job("purge departed residents", dt.timedelta(hours=1), _purge_departed_residents),
@@ -104,4 +128,8 @@ JOBS: list[Job] = [
     Job("repair rosters", dt.timedelta(seconds=60), _rosters_repair),
     Job("purge sign-in codes", dt.timedelta(hours=1), _purge_signin_codes),
     Job("purge gate events past retention", dt.timedelta(hours=1), _purge_gate_events),
+    Job("silent wristbands", dt.timedelta(seconds=5), _wristbands_silent),
+    Job("wristbands of closed cases", dt.timedelta(seconds=60), _wristband_bindings_of_closed_cases),
+    Job("telemetry partitions ahead", dt.timedelta(hours=1), _telemetry_partitions),
+    Job("purge old telemetry", dt.timedelta(hours=1), _telemetry_purge),
 ]

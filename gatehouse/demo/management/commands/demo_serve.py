@@ -37,7 +37,36 @@ def demo_processes(port: int) -> list[list[str]]:
         [python, str(settings.BASE_DIR / "manage.py"), "worker", "--tick", "1", "--skip", "solve"],
         # Roster solves take up to a minute of CP-SAT; their own worker keeps the deadlines on time.
         [python, str(settings.BASE_DIR / "manage.py"), "worker", "--only", "solve"],
+        *_wristband_processes(python, port),
     ]
+
+
+def _wristband_processes(python: str, port: int) -> list[list[str]]:
+    """The MQTT ingester when a broker is configured, and a small, eventful wristband simulator
+    (to the broker, or to the HTTP endpoint without one) so alerts appear live in the demo."""
+    from django.conf import settings
+
+    processes = []
+    if settings.MQTT_URL:
+        processes.append([python, "manage.py", "ingest", "--log-every", "60"])
+    processes.append(
+        [
+            python,
+            "manage.py",
+            "simulate_wristbands",
+            "--devices",
+            "6",
+            "--rate",
+            "0.6",
+            "--eventful",
+            "1000",
+            "--first-exit-after",
+            "60",
+            "--http-url",
+            f"http://127.0.0.1:{port}/api/devices/telemetry",
+        ]
+    )
+    return processes
 
 
 class Command(BaseCommand):
