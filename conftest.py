@@ -5,6 +5,13 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline: the machine is shared and loaded, and speed is `make bench`'s business.
+# On CI the examples are derandomized, so a run is reproducible; locally each run explores anew.
+settings.register_profile("dev", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 def services_required() -> bool:

@@ -31,3 +31,13 @@ def test_every_enum_in_the_schema_matches_its_source():
     for name, component in schema["components"]["schemas"].items():
         if "enum" in component and name in by_name:
             assert component["enum"] == [c.value for c in by_name[name]], name
+
+
+def test_every_paginated_list_uses_the_bounded_pagination():
+    # ninja's own LimitOffsetPagination has no upper bound on offset: 10**25 reached PostgreSQL as a
+    # bigint overflow. Every list must go through gatehouse.api.base.Pagination (the default).
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parent.parent / "gatehouse"
+    offenders = [str(p) for p in root.glob("*/api.py") if "LimitOffsetPagination" in p.read_text()]
+    assert offenders == []

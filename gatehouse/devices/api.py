@@ -6,8 +6,8 @@ import uuid
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Router, Schema, Status
+from ninja.pagination import paginate
 from ninja.security import HttpBearer
 from pydantic import ConfigDict, Field
 
@@ -114,13 +114,13 @@ class TelemetryOut(Schema):
 
 
 @router.get("/wristbands", response=list[WristbandOut])
-@paginate(LimitOffsetPagination)
+@paginate
 def wristband_list(request: HttpRequest, status: str = "") -> object:
     return selectors.wristband_list(scope=scope_of(request), status=status or None)
 
 
 @router.post("/wristbands", response={201: WristbandOut})
-def wristband_register(request: HttpRequest, payload: RegisterIn) -> tuple[int, Wristband]:
+def wristband_register(request: HttpRequest, payload: RegisterIn) -> Status[Wristband]:
     scope = scope_of(request)
     neighbourhood = selectors.neighbourhood_for_stock(scope=scope, neighbourhood_id=payload.neighbourhood_id)
     band = services.wristband_register(
@@ -131,7 +131,7 @@ def wristband_register(request: HttpRequest, payload: RegisterIn) -> tuple[int, 
         model=payload.model,
         firmware=payload.firmware,
     )
-    return 201, band
+    return Status(201, band)
 
 
 @router.get("/wristbands/{wristband_id}", response=WristbandOut)
@@ -155,7 +155,7 @@ def wristband_credentials(request: HttpRequest, wristband_id: uuid.UUID) -> dict
 
 
 @router.post("/wristbands/{wristband_id}/bind", response={201: BindingOut})
-def wristband_bind(request: HttpRequest, wristband_id: uuid.UUID, payload: BindIn) -> tuple[int, Binding]:
+def wristband_bind(request: HttpRequest, wristband_id: uuid.UUID, payload: BindIn) -> Status[Binding]:
     scope = scope_of(request)
     band = selectors.wristband_get(scope=scope, wristband_id=wristband_id)
     case = selectors.case_get(scope=scope, case_id=payload.case_id)
@@ -168,7 +168,7 @@ def wristband_bind(request: HttpRequest, wristband_id: uuid.UUID, payload: BindI
         home_lon=payload.home_lon,
         radius_m=payload.radius_m,
     )
-    return 201, binding
+    return Status(201, binding)
 
 
 @router.post("/wristbands/{wristband_id}/unbind", response=BindingOut)
@@ -181,9 +181,7 @@ def wristband_unbind(request: HttpRequest, wristband_id: uuid.UUID, payload: Unb
 
 
 @router.post("/wristbands/{wristband_id}/replace", response={201: BindingOut})
-def wristband_replace(
-    request: HttpRequest, wristband_id: uuid.UUID, payload: ReplaceIn
-) -> tuple[int, Binding]:
+def wristband_replace(request: HttpRequest, wristband_id: uuid.UUID, payload: ReplaceIn) -> Status[Binding]:
     scope = scope_of(request)
     band = selectors.wristband_get(scope=scope, wristband_id=wristband_id)
     replacement = selectors.wristband_get(scope=scope, wristband_id=payload.replacement_id)
@@ -194,7 +192,7 @@ def wristband_replace(
         replacement=replacement,
         retire_old=payload.retire_old,
     )
-    return 201, binding
+    return Status(201, binding)
 
 
 @router.post("/telemetry", response=TelemetryOut, auth=DeviceTokenAuth())
