@@ -208,6 +208,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 MQTT_URL = os.environ.get("MQTT_URL", "")
+# How long a process remembers a verified device token (see accounts.services.api_token_authenticate).
+GATEHOUSE_API_TOKEN_CACHE_SECONDS = env_int("GATEHOUSE_API_TOKEN_CACHE_SECONDS", 5)
 # Every paginated list is bounded at both ends (see gatehouse.api.base.Pagination).
 NINJA_PAGINATION_CLASS = "gatehouse.api.base.Pagination"
 NINJA_PAGINATION_MAX_LIMIT = 500

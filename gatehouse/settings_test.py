@@ -21,3 +21,4 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - whitenoise warns about a missing root
+GATEHOUSE_API_TOKEN_CACHE_SECONDS = 0  # tests see revocations at once; the cache has its own test

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 import uuid
 from typing import Any
 
@@ -109,6 +110,7 @@ def api_token_revoke(*, scope: Scope, actor: Actor, token: ApiToken) -> ApiToken
         with transaction.atomic():
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])
+            _verified_tokens.pop(token.token_hash, None)
             audit_record(
                 actor=actor,
                 action="update",
@@ -119,22 +121,36 @@ def api_token_revoke(*, scope: Scope, actor: Actor, token: ApiToken) -> ApiToken
     return token
 
 
+# Devices send a token with every request (a gate phone: every check). Remembering a verified token
+# for a few seconds per process saves a query and most of the request's ORM work; the price is that
+# a revocation reaches the other processes up to that many seconds later (the revoking process
+# forgets the token at once). GATEHOUSE_API_TOKEN_CACHE_SECONDS=0 turns it off.
+_verified_tokens: dict[str, tuple[float, User]] = {}
+_VERIFIED_TOKENS_MAX = 10_000
+
+
 def api_token_authenticate(plain: str) -> User | None:
     """The active user behind a live token, or None. Constant-time on the secret part."""
     if not plain.startswith(TOKEN_PREFIX) or len(plain) > 100:
         return None
-    try:
-        prefix = plain[len(TOKEN_PREFIX) :].split("_", 1)[0]
-    except IndexError:
-        return None
+    digest = _hash(plain)
+    ttl = settings.GATEHOUSE_API_TOKEN_CACHE_SECONDS
+    remembered = _verified_tokens.get(digest) if ttl else None
+    if remembered is not None and remembered[0] > time.monotonic():
+        return remembered[1]
+    prefix = plain[len(TOKEN_PREFIX) :].split("_", 1)[0]
     token = ApiToken.objects.select_related("user").filter(prefix=prefix, revoked_at__isnull=True).first()
-    if token is None or not hmac.compare_digest(token.token_hash, _hash(plain)):
+    if token is None or not hmac.compare_digest(token.token_hash, digest):
         return None
     if not token.user.is_active:
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > _LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    if ttl:
+        if len(_verified_tokens) >= _VERIFIED_TOKENS_MAX:
+            _verified_tokens.clear()
+        _verified_tokens[digest] = (time.monotonic() + ttl, token.user)
     return token.user
 
 

@@ -165,7 +165,9 @@ def _resolve(
         parsed = passtoken.token_parse(value.strip()) if len(value) <= MAX_VALUE_CHARS else None
         if parsed is None or isinstance(parsed, passtoken.TokenError):
             return _unidentified(passtoken.TokenError.MALFORMED.value)
-        scan = pass_scan_resolve(token=value.strip(), now=moment, gate_id=context.gate_id)
+        # The event's unique nonce column claims the code in the event's own INSERT (a replay
+        # conflicts there and is recorded as a refusal), so the pass app need not claim it too.
+        scan = pass_scan_resolve(token=value.strip(), now=moment, gate_id=context.gate_id, claim_nonce=False)
         subject = _from_scan(scan, context, has_host, two_gates=(request.direction, moment))
         if subject.resident is not None:
             subject.nonce = parsed[0].nonce.hex()

@@ -26,3 +26,23 @@ class LoginThrottleTest(BaseTestCase):
     def test_a_resident_lands_on_their_own_record(self):
         client = self.client_for(self.resident_user)
         self.assertEqual(client.get("/").url, "/me/")
+
+
+class TokenCacheTest(BaseTestCase):
+    def test_a_verified_token_is_remembered_briefly_and_forgotten_on_revocation(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext, override_settings
+
+        from gatehouse.accounts.services import api_token_authenticate, api_token_issue, api_token_revoke
+        from gatehouse.core.audit import SYSTEM
+
+        token, plain = api_token_issue(
+            scope=self.gate_a.scope, actor=SYSTEM, user=self.gate_a, name="gate phone"
+        )
+        with override_settings(GATEHOUSE_API_TOKEN_CACHE_SECONDS=60):
+            self.assertEqual(api_token_authenticate(plain), self.gate_a)
+            with CaptureQueriesContext(connection) as queries:
+                self.assertEqual(api_token_authenticate(plain), self.gate_a)
+            self.assertEqual(len(queries), 0)
+            api_token_revoke(scope=self.gate_a.scope, actor=SYSTEM, token=token)
+            self.assertIsNone(api_token_authenticate(plain))
