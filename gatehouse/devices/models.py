@@ -75,7 +75,9 @@ class Binding(BaseModel):
         FAULTY = "faulty", _("Faulty")
 
     wristband = models.ForeignKey(Wristband, on_delete=models.PROTECT, related_name="bindings")
-    case = models.ForeignKey(ObservationCase, on_delete=models.PROTECT, related_name="wristband_bindings")
+    # A case purged at the end of its retention takes its bindings with it (the telemetry stays until
+    # its own, shorter, retention).
+    case = models.ForeignKey(ObservationCase, on_delete=models.CASCADE, related_name="wristband_bindings")
     # Denormalised from the case for scoped reads.
     compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="wristband_bindings")
     home_lat = models.DecimalField(

@@ -420,3 +420,37 @@ def release_notice_export(*, actor: Actor, case: ObservationCase) -> bytes:
             detail="release notice",
         )
     return pdf
+
+
+def cases_purge_closed(*, now: dt.datetime, batch: int = 500) -> int:
+    """Delete cases closed longer ago than their district keeps health records, with their
+    follow-ups and self-reports. Run by the worker."""
+    from gatehouse.core.audit import SYSTEM
+    from gatehouse.places.models import District
+
+    purged = 0
+    for district in District.objects.all():
+        cutoff = now - dt.timedelta(days=district.health_record_retention_days)
+        while True:
+            ids = list(
+                ObservationCase.objects.filter(
+                    compound__neighbourhood__street__district=district, closed_at__lt=cutoff
+                )
+                .exclude(status=ObservationCase.Status.ACTIVE)
+                .values_list("id", "resident_id")[:batch]
+            )
+            if not ids:
+                break
+            with transaction.atomic():
+                for case_id, resident_id in ids:
+                    audit_record(
+                        actor=SYSTEM,
+                        action="delete",
+                        object_type="observation_case",
+                        object_id=case_id,
+                        subject_resident_id=resident_id,
+                        detail="retention period ended",
+                    )
+                ObservationCase.objects.filter(id__in=[i for i, _ in ids]).delete()
+            purged += len(ids)
+    return purged

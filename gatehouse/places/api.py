@@ -109,6 +109,7 @@ class PolicyOut(Schema):
     gate_event_retention_days: int
     telemetry_retention_days: int
     moved_out_retention_days: int
+    health_record_retention_days: int
     alert_escalation_minutes: int
 
 
@@ -120,6 +121,7 @@ class PolicyPatch(PatchSchema):
     gate_event_retention_days: int | None = Field(None, ge=1, le=365)
     telemetry_retention_days: int | None = Field(None, ge=1, le=365)
     moved_out_retention_days: int | None = Field(None, ge=1, le=3650)
+    health_record_retention_days: int | None = Field(None, ge=1, le=3650)
     alert_escalation_minutes: int | None = Field(None, ge=1, le=1440)
 
 

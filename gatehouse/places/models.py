@@ -44,6 +44,12 @@ class District(BaseModel):
         default=90,
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
     )
+    health_record_retention_days = models.PositiveSmallIntegerField(
+        _("keep health records after they end (days)"),
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text=_("Closed observation cases with their follow-ups, and returnee registrations."),
+    )
     alert_escalation_minutes = models.PositiveSmallIntegerField(
         _("escalate unacknowledged alerts after (minutes)"),
         default=15,

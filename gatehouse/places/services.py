@@ -181,6 +181,7 @@ POLICY_FIELDS = {
     "gate_event_retention_days",
     "telemetry_retention_days",
     "moved_out_retention_days",
+    "health_record_retention_days",
     "alert_escalation_minutes",
 }
 

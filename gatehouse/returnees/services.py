@@ -300,3 +300,35 @@ def key_area_remove(*, scope: Scope, actor: Actor, area: KeyArea) -> None:
             actor=actor, action="delete", object_type="key_area", object_id=area.id, detail=str(area)
         )
         area.delete()
+
+
+def registrations_purge(*, now: dt.datetime, batch: int = 500) -> int:
+    """Delete registrations whose observation or monitoring period ended longer ago than their
+    district keeps health records (where they came from, whom they met, their symptoms). Worker job."""
+    from gatehouse.core.audit import SYSTEM
+
+    today = timezone.localdate(now)
+    purged = 0
+    for district in District.objects.all():
+        cutoff = today - dt.timedelta(days=district.health_record_retention_days)
+        while True:
+            rows = list(
+                ReturneeRegistration.objects.filter(
+                    compound__neighbourhood__street__district=district, ends_on__lt=cutoff
+                ).values_list("id", "resident_id")[:batch]
+            )
+            if not rows:
+                break
+            with transaction.atomic():
+                for registration_id, resident_id in rows:
+                    audit_record(
+                        actor=SYSTEM,
+                        action="delete",
+                        object_type="returnee_registration",
+                        object_id=registration_id,
+                        subject_resident_id=resident_id,
+                        detail="retention period ended",
+                    )
+                ReturneeRegistration.objects.filter(id__in=[i for i, _ in rows]).delete()
+            purged += len(rows)
+    return purged

@@ -87,6 +87,7 @@ class PolicyForm(forms.ModelForm[District]):
             "gate_event_retention_days",
             "telemetry_retention_days",
             "moved_out_retention_days",
+            "health_record_retention_days",
             "alert_escalation_minutes",
         ]
 

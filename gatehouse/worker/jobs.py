@@ -114,7 +114,21 @@ def _telemetry_purge(now: dt.datetime) -> int:
     return telemetry_purge(now=now)
 
 
+def _purge_closed_cases(now: dt.datetime) -> int:
+    from gatehouse.observation.services import cases_purge_closed
+
+    return cases_purge_closed(now=now)
+
+
+def _purge_returnee_registrations(now: dt.datetime) -> int:
+    from gatehouse.returnees.services import registrations_purge
+
+    return registrations_purge(now=now)
+
+
 JOBS: list[Job] = [
+    Job("purge closed observation cases", dt.timedelta(hours=1), _purge_closed_cases),
+    Job("purge returnee registrations", dt.timedelta(hours=1), _purge_returnee_registrations),
     Job("purge seen pass nonces", dt.timedelta(seconds=60), _purge_seen_nonces),
     Job("purge departed residents", dt.timedelta(hours=1), _purge_departed_residents),
     Job("escalate unacknowledged alerts", dt.timedelta(seconds=5), _escalate_alerts),
