@@ -28,8 +28,8 @@ def demo_processes(port: int) -> list[list[str]]:
             f"0.0.0.0:{port}",
             "--workers",
             workers,
-            "--access-logfile",
-            "-",
+            # No access log: the simulator posts every few seconds and would bury what the demo
+            # prints for people (the logins, the sign-in codes, the alerts).
             "--graceful-timeout",
             "5",
         ],
