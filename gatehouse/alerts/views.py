@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,24 +15,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gatehouse.accounts.models import User
 from gatehouse.accounts.services import actor_from_request
 from gatehouse.alerts import selectors, services
 from gatehouse.alerts.forms import AlertResolveForm
 from gatehouse.alerts.models import Alert
 from gatehouse.core.roles import Capability, Scope
+from gatehouse.web.pages import page_scope
 
 BOARD_LIMIT = 200
 NEW_FOR_SECONDS = 60
 
 
 def _scope(request: HttpRequest) -> Scope:
-    user = request.user
-    assert isinstance(user, User)
-    scope = user.scope
-    if not scope.can(Capability.VIEW_ALERTS):
-        raise PermissionDenied
-    return scope
+    return page_scope(request, Capability.VIEW_ALERTS)
 
 
 def _board_context(scope: Scope, status: str) -> dict[str, Any]:

@@ -13,19 +13,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gatehouse.accounts.models import User
 from gatehouse.accounts.services import actor_from_request
-from gatehouse.core.roles import Capability, Scope
+from gatehouse.core.roles import Capability
 from gatehouse.devices import selectors, services
 from gatehouse.devices.forms import BindForm, RegisterForm, ReplaceForm
 from gatehouse.devices.models import Binding, Wristband
 from gatehouse.web.forms import apply_service_errors
-
-
-def _scope(request: HttpRequest) -> Scope:
-    user = request.user
-    assert isinstance(user, User)
-    return user.scope
+from gatehouse.web.pages import page_scope as _scope
 
 
 @login_required

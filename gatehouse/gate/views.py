@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from gatehouse.accounts.models import User
 from gatehouse.accounts.services import actor_from_request
-from gatehouse.core.roles import Capability, Role, Scope
+from gatehouse.core.roles import Capability, Role
 from gatehouse.gate import decision as rules
 from gatehouse.gate import selectors, services
 from gatehouse.people.models import HealthColour
@@ -25,12 +25,7 @@ from gatehouse.returnees import services as returnee_services
 from gatehouse.returnees.forms import ReturneeForm
 from gatehouse.returnees.models import ReturneeRegistration
 from gatehouse.web.forms import apply_service_errors
-
-
-def _scope(request: HttpRequest) -> Scope:
-    user = request.user
-    assert isinstance(user, User)
-    return user.scope
+from gatehouse.web.pages import page_scope as _scope
 
 
 @login_required

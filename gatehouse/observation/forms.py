@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from gatehouse.observation.models import FollowUp, ObservationCase
-
-
-def apply_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Put a service's field errors on the form fields with those names, the rest on top."""
-    if hasattr(exc, "error_dict"):
-        for field, messages in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class ReportForm(forms.Form):

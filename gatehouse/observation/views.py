@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,28 +16,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gatehouse.accounts.models import User
 from gatehouse.accounts.services import actor_from_request
-from gatehouse.core.roles import Capability, Scope
+from gatehouse.core.roles import Capability
 from gatehouse.observation import selectors, services
 from gatehouse.observation.forms import (
     CaseCloseForm,
     CaseOpenForm,
     FollowUpForm,
     ReportForm,
-    apply_service_errors,
 )
 from gatehouse.observation.models import ObservationCase
 from gatehouse.people import selectors as people_selectors
-
-
-def _scope(request: HttpRequest, capability: Capability) -> Scope:
-    user = request.user
-    assert isinstance(user, User)
-    scope = user.scope
-    if not scope.can(capability):
-        raise PermissionDenied
-    return scope
+from gatehouse.web.forms import apply_service_errors
+from gatehouse.web.pages import page_scope as _scope
 
 
 @login_required

@@ -19,24 +19,18 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from gatehouse.accounts.models import User
 from gatehouse.accounts.services import actor_from_request
-from gatehouse.core.roles import Capability, Scope
+from gatehouse.core.roles import Capability
 from gatehouse.passes import selectors, services
 from gatehouse.passes.cards import cards_response
 from gatehouse.passes.forms import CardsForm, RevokeForm
 from gatehouse.passes.session import holder_pass, holder_resident
 from gatehouse.people import selectors as people_selectors
 from gatehouse.people.models import Resident
+from gatehouse.web.pages import page_scope as _scope
 
 # The menu entry web/context.py shows residents (the string lives in this app's catalogue).
 NAV_LABEL = gettext_lazy("My pass")
-
-
-def _scope(request: HttpRequest) -> Scope:
-    user = request.user
-    assert isinstance(user, User)
-    return user.scope
 
 
 def qr_svg(data: str) -> str:

@@ -7,32 +7,22 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gatehouse.accounts.models import User
 from gatehouse.accounts.services import actor_from_request
-from gatehouse.core.roles import Capability, Scope
+from gatehouse.core.roles import Capability
 from gatehouse.people import selectors as people_selectors
 from gatehouse.places.selectors import district_for_scope
 from gatehouse.returnees import selectors, services
 from gatehouse.returnees.forms import ReturneeForm
 from gatehouse.returnees.models import ReturneeRegistration
 from gatehouse.web.forms import apply_service_errors
-
-
-def _scope(request: HttpRequest) -> Scope:
-    user = request.user
-    assert isinstance(user, User)
-    return user.scope
-
-
-def _need(scope: Scope, capability: Capability) -> None:
-    if not scope.can(capability):
-        raise PermissionDenied
+from gatehouse.web.pages import page_require as _need
+from gatehouse.web.pages import page_scope as _scope
 
 
 @login_required

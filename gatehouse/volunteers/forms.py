@@ -5,20 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from gatehouse.places.models import Compound, Neighbourhood
 from gatehouse.volunteers.models import Availability, Organisation, PatrolRoute, Skill, Volunteer
-
-
-def apply_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Put a service's field errors on the form fields with those names, the rest on top."""
-    if hasattr(exc, "error_dict"):
-        for name, messages in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class VolunteerForm(forms.Form):

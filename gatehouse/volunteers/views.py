@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gatehouse.accounts.models import User
 from gatehouse.accounts.services import actor_from_request
 from gatehouse.core.roles import Capability, Scope
 from gatehouse.places.models import Gate
@@ -34,20 +33,11 @@ from gatehouse.volunteers.forms import (
     StaffingForm,
     VolunteerForm,
     WindowForm,
-    apply_service_errors,
 )
 from gatehouse.volunteers.models import Roster, Skill, Slot
-
-
-def _scope(request: HttpRequest) -> Scope:
-    user = request.user
-    assert isinstance(user, User)
-    return user.scope
-
-
-def _need(scope: Scope, capability: Capability) -> None:
-    if not scope.can(capability):
-        raise PermissionDenied
+from gatehouse.web.forms import apply_service_errors
+from gatehouse.web.pages import page_require as _need
+from gatehouse.web.pages import page_scope as _scope
 
 
 def _errors(request: HttpRequest, exc: ValidationError) -> None:

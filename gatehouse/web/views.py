@@ -15,10 +15,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from gatehouse.accounts.models import User
 from gatehouse.accounts.services import actor_from_request
 from gatehouse.core.models import AuditEntry
-from gatehouse.core.roles import Capability, Role, Scope
+from gatehouse.core.roles import Capability, Role
 from gatehouse.core.selectors import audit_list
 from gatehouse.people import exports
 from gatehouse.people import selectors as people_selectors
@@ -33,17 +32,8 @@ from gatehouse.web.forms import (
     apply_service_errors,
     changed_values,
 )
-
-
-def _scope(request: HttpRequest) -> Scope:
-    user = request.user
-    assert isinstance(user, User)
-    return user.scope
-
-
-def _need(scope: Scope, capability: Capability) -> None:
-    if not scope.can(capability):
-        raise PermissionDenied
+from gatehouse.web.pages import page_require as _need
+from gatehouse.web.pages import page_scope as _scope
 
 
 @login_required
