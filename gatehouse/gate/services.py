@@ -185,11 +185,14 @@ def _resolve(
         compact = _ID_SEPARATORS.sub("", value[:64]).upper()
         resident = None
         if _ID_SHAPE.match(compact):
-            # No ORDER BY (unlike first()): the unique index on the hash answers alone.
+            # Raw rather than filter(): on every typed check the ORM's compilation cost three times
+            # the query (docs/benchmarks.md). The unique index on the hash answers alone.
             found = list(
-                Resident.objects.filter(id_number_hash=identity_number_lookup_hash(compact))
-                .only("id", "name", "compound_id", "health_colour", "status")
-                .order_by()[:1]
+                Resident.objects.raw(
+                    f"SELECT id, name, compound_id, health_colour, status FROM {Resident._meta.db_table} "  # noqa: S608
+                    "WHERE id_number_hash = %s",
+                    [identity_number_lookup_hash(compact)],
+                )
             )
             resident = found[0] if found else None
         if resident is None or resident.status != Resident.Status.ACTIVE:
@@ -205,7 +208,14 @@ def _resolve(
             plate = plate_normalise(value[:32])
         except Exception:
             return _unidentified("plate_malformed")
-        vehicle = Vehicle.objects.filter(plate=plate).only("id", "plate", "compound_id").first()
+        # Raw for the same reason as the identity number look-up above; plate is unique.
+        found_vehicles = list(
+            Vehicle.objects.raw(
+                f"SELECT id, plate, compound_id FROM {Vehicle._meta.db_table} WHERE plate = %s",  # noqa: S608
+                [plate],
+            )
+        )
+        vehicle = found_vehicles[0] if found_vehicles else None
         if vehicle is not None and vehicle.compound_id == context.compound_id:
             return _Subject(rules.SubjectFacts(kind=rules.SubjectKind.VEHICLE), vehicle=vehicle, label=plate)
         facts = rules.SubjectFacts(kind=rules.SubjectKind.UNKNOWN_VEHICLE, has_host_household=has_host)
