@@ -1,8 +1,9 @@
 """Gate-check throughput and latency over HTTP against PostgreSQL, with the production server.
 
-Makes its own database (gh_bench_gate) and port, seeds a small world, starts gunicorn with workers
-set for the machine, and drives it with wrk (Debian's `wrk`, a Lua script mixing pass scans, typed
-identity numbers and plates) from the same machine:
+Makes its own database (gh_bench_gate) and port, seeds a small world, starts the production web
+server (granian with workers set for the machine, exactly as deployed: gatehouse.lib.server), and
+drives it with wrk (Debian's `wrk`, a Lua script mixing pass scans, typed identity numbers and
+plates) from the same machine:
 
     bench: gate_checks_per_s VALUE checks/s ratio=R vs bare_view     (50 concurrent clients)
     bench: gate_check_p99_ms VALUE ms                                 (20 concurrent clients)
@@ -30,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from gatehouse.lib.server import web_server_command
 
 ROOT = Path(__file__).resolve().parent.parent
 DB = "gh_bench_gate"
@@ -262,13 +265,6 @@ def _pgbench() -> float:
     return float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
 
 
-def _server_args() -> list[str]:
-    """Workers for the machine: a process per core and a spare, threads to overlap database waits."""
-    workers = os.environ.get("BENCH_GATE_WORKERS", str((os.cpu_count() or 2) + 1))
-    threads = os.environ.get("BENCH_GATE_THREADS", "4")
-    return ["--workers", workers, "--threads", threads, "--worker-class", "gthread", "--keep-alive", "30"]
-
-
 def main() -> None:
     for tool in ("wrk", "pgbench", "psql"):
         if shutil.which(tool) is None:
@@ -298,20 +294,11 @@ def main() -> None:
                 "BENCH_LUA": str(work / "check.lua"),
             }
         )
+        # The production server exactly as `make demo` and a deployment run it (gatehouse.lib.server);
+        # BENCH_GATE_WORKERS overrides the number of processes.
+        workers = int(os.environ["BENCH_GATE_WORKERS"]) if os.environ.get("BENCH_GATE_WORKERS") else None
         server = subprocess.Popen(
-            [
-                py,
-                "-m",
-                "gunicorn",
-                "bench.wsgi_gate:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                *_server_args(),
-                "--backlog",
-                "2048",
-                "--log-level",
-                "warning",
-            ],
+            web_server_command("bench.wsgi_gate:application", host="127.0.0.1", port=port, workers=workers),
             env=env,
             cwd=ROOT,
         )

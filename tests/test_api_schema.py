@@ -25,6 +25,31 @@ def test_choices_have_unique_class_names():
     assert {n: where for n, where in names.items() if len(where) > 1} == {}
 
 
+def _schema_classes() -> set[type]:
+    import pydantic
+
+    import gatehouse.api.urls  # noqa: F401 - imports every app's api.py
+
+    found: set[type] = set()
+    stack: list[type] = [pydantic.BaseModel]
+    sub: type
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            stack.append(sub)
+            if sub.__module__.startswith("gatehouse"):
+                found.add(sub)
+    return found
+
+
+def test_schemas_have_unique_class_names():
+    # The same for request and response schemas: the gate's list of gates and the places' gate were
+    # both `GateOut`, and whichever app mounted later decided what /api/gate/gates was documented as.
+    names: dict[str, list[str]] = {}
+    for cls in _schema_classes():
+        names.setdefault(cls.__name__, []).append(cls.__module__)
+    assert {n: where for n, where in names.items() if len(where) > 1} == {}
+
+
 def test_every_enum_in_the_schema_matches_its_source():
     schema = Client().get("/api/openapi.json").json()
     by_name = {cls.__name__: cls for cls in _choices_classes() if issubclass(cls, enum.Enum)}

@@ -14,6 +14,10 @@ from gatehouse.places.api import router as places_router
 from gatehouse.returnees.api import router as returnees_router
 from gatehouse.volunteers.api import router as volunteers_router
 
+# Django tries URL patterns in order: the busiest endpoints (a check at every gate, wristband
+# batches) come first, so they are found without matching the other ~70 patterns before them.
+api.add_router("/gate", gate_router)
+api.add_router("/devices", devices_router)
 api.add_router("/places", places_router)
 api.add_router("/residents", residents_router)
 api.add_router("/vehicles", vehicles_router)
@@ -24,7 +28,5 @@ api.add_router("/observation", observation_router)
 api.add_router("/volunteers", volunteers_router)
 api.add_router("/passes", passes_router)
 api.add_router("/returnees", returnees_router)
-api.add_router("/gate", gate_router)
-api.add_router("/devices", devices_router)
 
 urlpatterns = api.urls

@@ -30,6 +30,7 @@ from gatehouse.gate import decision as rules
 from gatehouse.gate.models import Direction, GateDuty, GateEvent
 from gatehouse.gate.selectors import GateContext, user_on_duty
 from gatehouse.lib import passtoken
+from gatehouse.lib.db import hot_fetchone, model_from_row
 from gatehouse.lib.identity import identity_number_normalise
 from gatehouse.lib.plates import plate_normalise
 from gatehouse.observation.models import ObservationCase
@@ -80,70 +81,70 @@ class _Subject:
     nonce: str | None = None
 
 
-def _resident_facts(
-    resident: Resident,
-    context: GateContext,
-    *,
-    has_host: bool,
-    two_gates: tuple[str, dt.datetime] | None = None,
-) -> tuple[rules.SubjectFacts, bool]:
-    """The person's open case and, for a rotating pass, whether it was just let through at another
-    gate: one query. Returns (facts, used_elsewhere)."""
+def _facts_columns(
+    context: GateContext, resident_column: str, two_gates: tuple[str, dt.datetime] | None = None
+) -> tuple[str, list[Any]]:
+    """Two more columns for the statement that finds the person (`resident_column` is its id there):
+    the kind of their open observation case, and, for a rotating pass, whether it was just let
+    through at another gate. Read in the same round trip as the person (docs/benchmarks.md)."""
     # A read of the observation app's table: the gate must know of a case opened minutes ago even
     # if the colour change has not reached the pass yet. Unscoped: the caller resolved the person.
-    # Raw SQL because this runs on every scan and the ORM's compilation of two correlated
-    # subqueries cost more than the query itself (docs/benchmarks.md, "The gate").
-    uuid_field = GateEvent._meta.get_field("id")
-    resident_key = uuid_field.get_db_prep_value(resident.id, connection)
+    # Raw SQL because this runs on every check and the ORM's compilation of two correlated
+    # subqueries cost more than the query itself.
     cases = ObservationCase._meta.db_table
     events = GateEvent._meta.db_table
-    params: list[Any] = [resident_key, ObservationCase.Status.ACTIVE]
-    elsewhere_sql = "0"
-    if two_gates is not None:
-        direction, moment = two_gates
-        elsewhere_sql = (
-            f"EXISTS (SELECT 1 FROM {events} WHERE subject_resident_id = %s AND at >= %s"  # noqa: S608
-            " AND direction = %s AND decision = %s AND gate_id <> %s)"
-        )
-        params += [
-            resident_key,
-            connection.ops.adapt_datetimefield_value(moment - TWO_GATES_WINDOW),
-            direction,
-            GateEvent.Decision.LET_IN.value,
-            uuid_field.get_db_prep_value(context.gate_id, connection),
-        ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT kind FROM {cases} WHERE resident_id = %s AND status = %s LIMIT 1), "  # noqa: S608
-            f"{elsewhere_sql}",
-            params,
-        )
-        case_kind, used_elsewhere = cursor.fetchone()
+    sql = f"(SELECT kind FROM {cases} WHERE resident_id = {resident_column} AND status = %s LIMIT 1)"  # noqa: S608
+    params: list[Any] = [ObservationCase.Status.ACTIVE.value]
+    if two_gates is None:
+        return f"{sql}, 0", params
+    direction, moment = two_gates
+    sql += (
+        f", EXISTS (SELECT 1 FROM {events} WHERE subject_resident_id = {resident_column} AND at >= %s"  # noqa: S608
+        " AND direction = %s AND decision = %s AND gate_id <> %s)"
+    )
+    params += [
+        connection.ops.adapt_datetimefield_value(moment - TWO_GATES_WINDOW),
+        direction,
+        GateEvent.Decision.LET_IN.value,
+        GateEvent._meta.get_field("id").get_db_prep_value(context.gate_id, connection),
+    ]
+    return sql, params
+
+
+def _resident_facts(
+    resident: Resident, context: GateContext, *, has_host: bool, case_kind: str | None
+) -> rules.SubjectFacts:
     same = resident.compound_id == context.compound_id
     kind = rules.SubjectKind.RESIDENT if same else rules.SubjectKind.OTHER_RESIDENT
-    facts = rules.SubjectFacts(
+    return rules.SubjectFacts(
         kind=kind, colour=resident.health_colour, open_case=case_kind, has_host_household=has_host
     )
-    return facts, bool(used_elsewhere)
+
+
+def _open_case_kind(resident: Resident) -> str | None:
+    """For a person found without the facts columns (a printed card)."""
+    kind = (
+        ObservationCase.objects.filter(resident_id=resident.id, status=ObservationCase.Status.ACTIVE)
+        .values_list("kind", flat=True)
+        .first()
+    )
+    return str(kind) if kind is not None else None
 
 
 def _unidentified(reason: str, label: str = "") -> _Subject:
     return _Subject(rules.SubjectFacts(kind=rules.SubjectKind.UNIDENTIFIED, refusal=reason), label=label)
 
 
-def _from_scan(
-    scan: ScanResult,
-    context: GateContext,
-    has_host: bool,
-    two_gates: tuple[str, dt.datetime] | None = None,
-) -> _Subject:
+def _from_scan(scan: ScanResult, context: GateContext, has_host: bool) -> _Subject:
     if not scan.ok or scan.resident is None:
         label = mask_name(scan.resident.name) if scan.resident is not None else ""
         return _unidentified(scan.reason or "pass_unknown", label)
     label = mask_name(scan.resident.name)
-    facts, used_elsewhere = _resident_facts(scan.resident, context, has_host=has_host, two_gates=two_gates)
+    # A rotating pass brings the facts columns along (scan.also); a card does not.
+    case_kind, used_elsewhere = scan.also if scan.also else (_open_case_kind(scan.resident), False)
     if used_elsewhere:
         return _unidentified("pass_used_at_two_gates", label)
+    facts = _resident_facts(scan.resident, context, has_host=has_host, case_kind=case_kind)
     return _Subject(facts, resident=scan.resident, label=label)
 
 
@@ -167,8 +168,14 @@ def _resolve(
             return _unidentified(passtoken.TokenError.MALFORMED.value)
         # The event's unique nonce column claims the code in the event's own INSERT (a replay
         # conflicts there and is recorded as a refusal), so the pass app need not claim it too.
-        scan = pass_scan_resolve(token=value.strip(), now=moment, gate_id=context.gate_id, claim_nonce=False)
-        subject = _from_scan(scan, context, has_host, two_gates=(request.direction, moment))
+        scan = pass_scan_resolve(
+            token=value.strip(),
+            now=moment,
+            gate_id=context.gate_id,
+            claim_nonce=False,
+            also=_facts_columns(context, "r.id", two_gates=(request.direction, moment)),
+        )
+        subject = _from_scan(scan, context, has_host)
         if subject.resident is not None:
             subject.nonce = parsed[0].nonce.hex()
         return subject
@@ -184,24 +191,28 @@ def _resolve(
         # on a miss, to say whether the number is malformed or just not ours.
         compact = _ID_SEPARATORS.sub("", value[:64]).upper()
         resident = None
+        case_kind = None
         if _ID_SHAPE.match(compact):
             # Raw rather than filter(): on every typed check the ORM's compilation cost three times
             # the query (docs/benchmarks.md). The unique index on the hash answers alone.
-            found = list(
-                Resident.objects.raw(
-                    f"SELECT id, name, compound_id, health_colour, status FROM {Resident._meta.db_table} "  # noqa: S608
-                    "WHERE id_number_hash = %s",
-                    [identity_number_lookup_hash(compact)],
-                )
+            facts_sql, facts_params = _facts_columns(context, "r.id")
+            row = hot_fetchone(
+                f"SELECT r.id, r.name, r.compound_id, r.health_colour, r.status, {facts_sql} "  # noqa: S608
+                f"FROM {Resident._meta.db_table} r WHERE r.id_number_hash = %s",
+                [*facts_params, identity_number_lookup_hash(compact)],
             )
-            resident = found[0] if found else None
+            if row is not None:
+                resident = model_from_row(
+                    Resident, ("id", "name", "compound_id", "health_colour", "status"), row
+                )
+                case_kind = row[5]
         if resident is None or resident.status != Resident.Status.ACTIVE:
             try:
                 identity_number_normalise(value[:64])
             except Exception:  # any malformed text: never echoed, never logged
                 return _unidentified("id_number_malformed")
             return _unidentified("id_number_unknown")
-        facts, _elsewhere = _resident_facts(resident, context, has_host=has_host)
+        facts = _resident_facts(resident, context, has_host=has_host, case_kind=case_kind)
         return _Subject(facts, resident=resident, label=mask_name(resident.name))
     if kind == "plate":
         try:
@@ -209,13 +220,11 @@ def _resolve(
         except Exception:
             return _unidentified("plate_malformed")
         # Raw for the same reason as the identity number look-up above; plate is unique.
-        found_vehicles = list(
-            Vehicle.objects.raw(
-                f"SELECT id, plate, compound_id FROM {Vehicle._meta.db_table} WHERE plate = %s",  # noqa: S608
-                [plate],
-            )
+        row = hot_fetchone(
+            f"SELECT id, compound_id FROM {Vehicle._meta.db_table} WHERE plate = %s",  # noqa: S608
+            [plate],
         )
-        vehicle = found_vehicles[0] if found_vehicles else None
+        vehicle = model_from_row(Vehicle, ("id", "compound_id", "plate"), (*row, plate)) if row else None
         if vehicle is not None and vehicle.compound_id == context.compound_id:
             return _Subject(rules.SubjectFacts(kind=rules.SubjectKind.VEHICLE), vehicle=vehicle, label=plate)
         facts = rules.SubjectFacts(kind=rules.SubjectKind.UNKNOWN_VEHICLE, has_host_household=has_host)
@@ -341,9 +350,7 @@ def _event_insert(event: GateEvent) -> bool:
     """
     sql, fields = _insert_sql(connection.vendor)
     values = [f.get_db_prep_save(getattr(event, f.attname), connection=connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        inserted = cursor.fetchone() is not None
+    inserted = hot_fetchone(sql, values) is not None
     if inserted:
         event._state.adding = False
     return inserted

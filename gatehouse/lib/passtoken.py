@@ -99,6 +99,11 @@ def token_parse(token: str) -> tuple[PassToken, bytes, bytes] | TokenError:
     return PassToken(uuid.UUID(bytes=pass_bytes), step, nonce), body, signature
 
 
+@functools.lru_cache(maxsize=8)
+def _public_key(raw: bytes) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
 def token_verify(public_key: bytes, token: str, *, unix_seconds: float) -> PassToken | TokenError:
     """Check signature and time; the caller checks the nonce against what it has seen."""
     parsed = token_parse(token)
@@ -106,7 +111,7 @@ def token_verify(public_key: bytes, token: str, *, unix_seconds: float) -> PassT
         return parsed
     fields, body, signature = parsed
     try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, body)
+        _public_key(public_key).verify(signature, body)
     except (InvalidSignature, ValueError):
         return TokenError.FORGED
     age = unix_seconds - fields.step_start

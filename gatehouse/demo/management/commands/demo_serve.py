@@ -1,4 +1,5 @@
-"""Serve the demo: the web server (gunicorn) and the background processes, stopped together."""
+"""Serve the demo: the web server (granian, see gatehouse.lib.server) and the background processes,
+stopped together."""
 
 from __future__ import annotations
 
@@ -13,26 +14,21 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from gatehouse.lib.server import web_server_command, web_server_workers
+
 
 def demo_processes(port: int) -> list[list[str]]:
     """Every long-running process the demo needs. Other apps add theirs here."""
     python = sys.executable
-    workers = str(max(2, min(4, (os.cpu_count() or 2))))
     return [
-        [
-            python,
-            "-m",
-            "gunicorn",
+        # No access log: the simulator posts every few seconds and would bury what the demo prints
+        # for people (the logins, the sign-in codes, the alerts).
+        web_server_command(
             "gatehouse.wsgi:application",
-            "--bind",
-            f"0.0.0.0:{port}",
-            "--workers",
-            workers,
-            # No access log: the simulator posts every few seconds and would bury what the demo
-            # prints for people (the logins, the sign-in codes, the alerts).
-            "--graceful-timeout",
-            "5",
-        ],
+            host="0.0.0.0",  # noqa: S104 - the demo is meant to be opened from a phone on the same network
+            port=port,
+            workers=min(4, web_server_workers()),
+        ),
         # The deadline loops: alert escalation and notices, overdue follow-ups, uncovered gates, retention.
         [python, str(settings.BASE_DIR / "manage.py"), "worker", "--tick", "1", "--skip", "solve"],
         # Roster solves take up to a minute of CP-SAT; their own worker keeps the deadlines on time.
