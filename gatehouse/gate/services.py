@@ -98,15 +98,18 @@ def _facts_columns(
     if two_gates is None:
         return f"{sql}, 0", params
     direction, moment = two_gates
+    # Was the pass's latest let-through this way, within the window, at another gate? The newest
+    # such event only, found by walking the (subject_resident, -at) index from the top: "any event at
+    # another gate" would visit every check of the window, all of a busy gate's own.
     sql += (
-        f", EXISTS (SELECT 1 FROM {events} WHERE subject_resident_id = {resident_column} AND at >= %s"  # noqa: S608
-        " AND direction = %s AND decision = %s AND gate_id <> %s)"
+        f", COALESCE((SELECT gate_id <> %s FROM {events} WHERE subject_resident_id = {resident_column}"  # noqa: S608
+        " AND at >= %s AND direction = %s AND decision = %s ORDER BY at DESC LIMIT 1), FALSE)"
     )
     params += [
+        GateEvent._meta.get_field("id").get_db_prep_value(context.gate_id, connection),
         connection.ops.adapt_datetimefield_value(moment - TWO_GATES_WINDOW),
         direction,
         GateEvent.Decision.LET_IN.value,
-        GateEvent._meta.get_field("id").get_db_prep_value(context.gate_id, connection),
     ]
     return sql, params
 

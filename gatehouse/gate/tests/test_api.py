@@ -281,6 +281,11 @@ class BadPassesTest(GateApiCase):
         self.assertEqual(self.check(self.worker_a, value=self.token()).json()["decision"], "let_in")
         second = self.check(self.worker_a, value=self.token(), gate_id=str(gate_two.id)).json()
         self.assertEqual((second["decision"], second["reasons"]), ("refuse", ["pass_used_at_two_gates"]))
+        # Not a copy: going out at the other gate, or coming in again at the same one.
+        out = self.check(self.worker_a, value=self.token(), gate_id=str(gate_two.id), direction="out").json()
+        self.assertNotIn("pass_used_at_two_gates", out["reasons"])
+        again = self.check(self.worker_a, value=self.token()).json()
+        self.assertEqual(again["decision"], "let_in", again)
 
     def test_malformed_scans_are_refusals_not_errors(self):
         texts = [
