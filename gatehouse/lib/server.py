@@ -17,7 +17,8 @@ from pathlib import Path
 
 def web_server_workers() -> int:
     """A process per core plus one, so a process waiting on PostgreSQL leaves no core idle."""
-    return int(os.environ.get("GATEHOUSE_WEB_WORKERS", (os.cpu_count() or 2) + 1))
+    configured = os.environ.get("GATEHOUSE_WEB_WORKERS", "").strip()
+    return int(configured) if configured else (os.cpu_count() or 2) + 1
 
 
 def web_server_command(
