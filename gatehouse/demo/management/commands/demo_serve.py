@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from gatehouse.lib.server import web_server_command, web_server_workers
+from gatehouse.lib.server import web_server_command
 
 
 def demo_processes(port: int) -> list[list[str]]:
@@ -27,7 +27,8 @@ def demo_processes(port: int) -> list[list[str]]:
             "gatehouse.wsgi:application",
             host="0.0.0.0",  # noqa: S104 - the demo is meant to be opened from a phone on the same network
             port=port,
-            workers=min(4, web_server_workers()),
+            # A process per core (2 to 4): a demo needs no spare, and granian warns about more.
+            workers=max(2, min(4, os.cpu_count() or 2)),
         ),
         # The deadline loops: alert escalation and notices, overdue follow-ups, uncovered gates, retention.
         [python, str(settings.BASE_DIR / "manage.py"), "worker", "--tick", "1", "--skip", "solve"],
