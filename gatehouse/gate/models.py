@@ -72,6 +72,7 @@ class GateEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="gate_events",
+        db_index=False,
         db_constraint=False,
     )
     subject_label = models.CharField(_("name or plate"), max_length=20, blank=True)
@@ -106,12 +107,25 @@ class GateEvent(models.Model):
         ordering = ["-at"]
         constraints = [
             models.UniqueConstraint(fields=["gate", "client_id"], name="gate_event_client_id_unique"),
-            models.UniqueConstraint(fields=["nonce"], name="gate_event_nonce_unique"),
+            # Partial: only a scan of a rotating pass has a nonce; other checks skip this index.
+            models.UniqueConstraint(
+                fields=["nonce"], condition=models.Q(nonce__isnull=False), name="gate_event_nonce_unique"
+            ),
         ]
         indexes = [
             models.Index(fields=["gate", "-at"]),
             models.Index(fields=["compound", "-at"]),
-            models.Index(fields=["subject_resident", "-at"]),
+            models.Index(
+                fields=["subject_resident", "-at"],
+                condition=models.Q(subject_resident__isnull=False),
+                name="gate_event_resident_idx",
+            ),
+            # For deleting a vehicle (its events' key is nulled): only plate checks have one.
+            models.Index(
+                fields=["subject_vehicle"],
+                condition=models.Q(subject_vehicle__isnull=False),
+                name="gate_event_vehicle_idx",
+            ),
             models.Index(fields=["at"], name="gate_event_retention_idx"),
         ]
 
