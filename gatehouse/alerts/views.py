@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from gatehouse.accounts.services import actor_from_request
 from gatehouse.alerts import selectors, services
 from gatehouse.alerts.forms import AlertResolveForm
+from gatehouse.alerts.links import alert_links
 from gatehouse.alerts.models import Alert
 from gatehouse.core.roles import Capability, Scope
 from gatehouse.web.pages import page_scope
@@ -79,6 +80,7 @@ def detail(request: HttpRequest, alert_id: Any) -> HttpResponse:
             "alert": alert,
             "events": selectors.alert_events(alert=alert),
             "evidence": list(reversed(alert.evidence))[:20],
+            "links": alert_links(alert, scope),
             "can_handle": can_handle,
             "assignees": selectors.alert_assignees(alert=alert) if can_handle else [],
             "resolve_form": AlertResolveForm(),

@@ -13,8 +13,12 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db.models import Count, DecimalField, F, JSONField, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from gatehouse.alerts.links import AlertLink
+from gatehouse.alerts.models import Alert
 from gatehouse.core.audit import Actor, audit_record
 from gatehouse.core.roles import Capability, Scope
 from gatehouse.observation.models import FollowUp, ObservationCase
@@ -33,6 +37,25 @@ def case_list(
     if kind:
         qs = qs.filter(kind=kind)
     return qs.order_by("ends_on", "id")
+
+
+def alert_case_links(alert: Alert, scope: Scope) -> list[AlertLink]:
+    """The observation case an alert is about, if the caller may see it: the active one, else the
+    latest (an alert about someone released or moved to hospital is still about that case)."""
+    if alert.subject_resident_id is None:
+        return []
+    cases = case_list(scope=scope, status=None).filter(resident_id=alert.subject_resident_id)
+    chosen = (
+        cases.filter(status=ObservationCase.Status.ACTIVE).first()
+        or cases.order_by("-starts_on", "-created_at").first()
+    )
+    if chosen is None:
+        return []
+    label = _("Observation case: %(kind)s, %(status)s") % {
+        "kind": chosen.get_kind_display(),
+        "status": chosen.get_status_display(),
+    }
+    return [AlertLink(label=label, url=reverse("observation:case", args=[chosen.id]))]
 
 
 def case_get(*, scope: Scope, case_id: uuid.UUID | str) -> ObservationCase:

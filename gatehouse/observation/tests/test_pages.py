@@ -113,3 +113,47 @@ class ObservationPagesTest(BaseTestCase):
         self.assertRedirects(sent, "/observation/me/", fetch_redirect_response=False)
         self.assertEqual(case.follow_ups.get().method, "self_report")
         self.assertContains(self.get(self.resident_user, "/observation/me/"), "Reported")
+
+
+class AlertCaseLinkTest(BaseTestCase):
+    """A worker taking an alert about someone under observation reaches the case in one tap."""
+
+    def test_the_alert_page_links_to_the_case_in_reach_only(self):
+        from gatehouse.alerts.models import Alert
+        from gatehouse.alerts.services import alert_raise
+        from gatehouse.observation.services import case_close
+
+        case = case_open(actor=SETUP, resident=self.employee, kind="home_observation", reason="自武汉返沪")
+        alert, _created = alert_raise(
+            kind=Alert.Kind.OTHER,
+            severity=Alert.Severity.HIGH,
+            neighbourhood=case.compound.neighbourhood,
+            compound=case.compound,
+            subject=self.employee,
+            subject_label="某*",
+            title="离开居家观察地点",
+            dedupe_key="link-test",
+            evidence={},
+        )
+        link = f'href="/observation/cases/{case.id}/"'
+        for user in (self.worker_a, self.street_officer):
+            page = self.client_for(user, language="en").get(f"/alerts/{alert.id}/")
+            self.assertContains(page, link, msg_prefix=user.username)
+            self.assertContains(page, "Observation case: ")
+        # Taken to hospital: the alert still leads to the case it was about.
+        case_close(actor=SETUP, case=case, status=ObservationCase.Status.HOSPITAL)
+        page = self.client_for(self.worker_a, language="en").get(f"/alerts/{alert.id}/")
+        self.assertContains(page, link)
+        self.assertContains(page, "Transferred to hospital")
+        # An alert about nobody, or about someone without a case, links nowhere.
+        bare, _created = alert_raise(
+            kind=Alert.Kind.OTHER,
+            severity=2,
+            neighbourhood=case.compound.neighbourhood,
+            title="其他",
+            dedupe_key="link-test-2",
+            evidence={},
+        )
+        self.assertNotContains(
+            self.client_for(self.worker_a).get(f"/alerts/{bare.id}/"), "/observation/cases/"
+        )
