@@ -48,3 +48,27 @@ class HotPathTest(BaseTestCase):
         self.assertEqual(hot_fetchone(sql, ["0123456789abcdef", moment]), ("0123456789abcdef",))
         with self.assertRaises(IntegrityError), transaction.atomic():
             hot_fetchone(sql, ["0123456789abcdef", moment])
+
+    def test_a_model_with_init_receivers_is_built_the_orms_way(self):
+        from django.db.models import signals
+
+        from gatehouse.lib.db import _row_plan
+
+        seen: list[Resident] = []
+
+        def receiver(sender: type, instance: Resident, **kwargs: Any) -> None:
+            seen.append(instance)
+
+        signals.post_init.connect(receiver, sender=Resident)
+        _row_plan.cache_clear()
+        try:
+            row = self._row(self.wang_fang.id)
+            assert row is not None
+            loaded = model_from_row(Resident, COLUMNS, row)
+        finally:
+            signals.post_init.disconnect(receiver, sender=Resident)
+            _row_plan.cache_clear()
+        self.assertEqual(seen, [loaded])
+        self.assertEqual(loaded, self.wang_fang)
+        self.assertIsInstance(loaded.compound_id, uuid.UUID)
+        self.assertEqual(loaded.birth_date, self.wang_fang.birth_date)

@@ -87,7 +87,7 @@ class OfflineGateScreenTest(StaticLiveServerTestCase):
         before = int(page.get_attribute("#gate-screen", "data-checks") or "0")
         page.click("#check-btn")
         page.wait_for_function(
-            f"Number(document.getElementById('gate-screen').dataset.checks || 0) > {before}", timeout=10_000
+            f"Number(document.getElementById('gate-screen').dataset.checks || 0) > {before}", timeout=30_000
         )
         return page.inner_text("#decision")
 
@@ -124,7 +124,7 @@ class OfflineGateScreenTest(StaticLiveServerTestCase):
         self.context.set_offline(False)
         page.evaluate("window.gatehouseGate.sync()")
         page.wait_for_function(
-            "document.getElementById('gate-screen').dataset.waiting === '0'", timeout=15_000
+            "document.getElementById('gate-screen').dataset.waiting === '0'", timeout=30_000
         )
         self.assertEqual(GateEvent.objects.count(), 6)
         stored = set(GateEvent.objects.filter(provisional=True).values_list("client_id", flat=True))
@@ -136,7 +136,7 @@ class OfflineGateScreenTest(StaticLiveServerTestCase):
         page.evaluate("(item) => window.gatehouseGate.enqueue(item)", queued[0])
         page.evaluate("window.gatehouseGate.sync()")
         page.wait_for_function(
-            "document.getElementById('gate-screen').dataset.waiting === '0'", timeout=15_000
+            "document.getElementById('gate-screen').dataset.waiting === '0'", timeout=30_000
         )
         self.assertEqual(GateEvent.objects.count(), 6)
         page.screenshot(path=str(SHOTS / "gate-synced.png"), full_page=True)
