@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -351,8 +351,11 @@ def _event_insert(event: GateEvent) -> bool:
     savepoint, instead of the ORM's save inside atomic() (BEGIN, INSERT, COMMIT). A conflict returns
     no row instead of raising, so it is safe inside a caller's transaction too.
     """
-    sql, fields = _insert_sql(connection.vendor)
-    values = [f.get_db_prep_save(getattr(event, f.attname), connection=connection) for f in fields]
+    # The connection itself rather than django.db.connection, a proxy that looks the connection up
+    # again on each of the ~50 attribute reads the fields' conversions make.
+    conn = connections[DEFAULT_DB_ALIAS]
+    sql, fields = _insert_sql(conn.vendor)
+    values = [f.get_db_prep_save(getattr(event, f.attname), connection=conn) for f in fields]
     inserted = hot_fetchone(sql, values) is not None
     if inserted:
         event._state.adding = False
