@@ -11,7 +11,6 @@ from typing import Annotated, Any, ClassVar, Self, cast
 
 import orjson
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
@@ -19,6 +18,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination
 from ninja.parser import Parser
+from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer, django_auth
 from ninja.types import DictStrAny
 from pydantic import AfterValidator, Field, model_validator
@@ -40,18 +40,19 @@ class TokenAuth(HttpBearer):
         return user
 
 
-_DJANGO_JSON = DjangoJSONEncoder()
+_NINJA_JSON = NinjaJSONEncoder()
 
 
 def json_response(data: Any, *, status: int = 200) -> HttpResponse:
-    """`data` as JSON without ninja's response validation, byte for byte what ninja would send.
+    """`data` as JSON without ninja's response validation: the same values ninja would send, written
+    compactly and with Chinese as UTF-8 rather than \\u escapes.
 
     For the hottest endpoint only (a gate check, whose output the service builds field by field):
     validating the schema and encoding with the stdlib cost a tenth of a check's CPU. Datetimes,
-    decimals and lazy strings go through Django's encoder as ninja's would; tests check the output
-    against the published schema.
+    decimals and lazy strings go through ninja's own encoder; tests check the output against the
+    published schema.
     """
-    body = orjson.dumps(data, default=_DJANGO_JSON.default, option=orjson.OPT_PASSTHROUGH_DATETIME)
+    body = orjson.dumps(data, default=_NINJA_JSON.default, option=orjson.OPT_PASSTHROUGH_DATETIME)
     return HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
 
 

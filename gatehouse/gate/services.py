@@ -124,14 +124,12 @@ def _resident_facts(
     )
 
 
-def _open_case_kind(resident: Resident) -> str | None:
-    """For a person found without the facts columns (a printed card)."""
-    kind = (
-        ObservationCase.objects.filter(resident_id=resident.id, status=ObservationCase.Status.ACTIVE)
-        .values_list("kind", flat=True)
-        .first()
-    )
-    return str(kind) if kind is not None else None
+def _open_case_kind(resident: Resident, context: GateContext) -> str | None:
+    """For a person found without the facts columns (a printed card): the same columns, alone."""
+    sql, params = _facts_columns(context, "%s")
+    key = Resident._meta.pk.get_db_prep_value(resident.id, connection)
+    row = hot_fetchone(f"SELECT {sql}", [key, *params])
+    return row[0] if row is not None else None
 
 
 def _unidentified(reason: str, label: str = "") -> _Subject:
@@ -144,7 +142,7 @@ def _from_scan(scan: ScanResult, context: GateContext, has_host: bool) -> _Subje
         return _unidentified(scan.reason or "pass_unknown", label)
     label = mask_name(scan.resident.name)
     # A rotating pass brings the facts columns along (scan.also); a card does not.
-    case_kind, used_elsewhere = scan.also if scan.also else (_open_case_kind(scan.resident), False)
+    case_kind, used_elsewhere = scan.also if scan.also else (_open_case_kind(scan.resident, context), False)
     if used_elsewhere:
         return _unidentified("pass_used_at_two_gates", label)
     facts = _resident_facts(scan.resident, context, has_host=has_host, case_kind=case_kind)

@@ -88,6 +88,7 @@ def _row_plan(
         field = fields[name]
         target = field.target_field if field.is_relation else field  # type: ignore[attr-defined]
         plan.append((name, isinstance(target, models.UUIDField)))
+    # Receivers are connected at import, before the first row is read, so this can be cached.
     fast = not (signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model))
     model_order = tuple(name for name in fields if name in attnames)
     return fast, tuple(plan), model_order

@@ -197,6 +197,16 @@ class SubjectsTest(GateApiCase):
             self.check(self.gate_a, subject="card", value="HP-NOPE").json()["reasons"], ["card_unknown"]
         )
 
+    def test_a_card_holder_under_observation_is_stopped_going_out_before_the_colour_changes(self):
+        from gatehouse.people.models import Resident
+
+        card = card_issue(actor=SETUP, resident=self.wang_fang)
+        case_open(actor=SETUP, resident=self.wang_fang, kind="home_observation", reason="返沪")
+        # The case is what counts, even where the pass colour has not caught up with it.
+        Resident.objects.filter(id=self.wang_fang.id).update(health_colour="green")
+        body = self.check(self.gate_a, subject="card", value=card.serial, direction="out", temperature=None)
+        self.assertEqual(body.json()["decision"], "refuse", body.json())
+
     def test_vehicles_registered_unknown_and_emergency(self):
         self.assertEqual(
             self.check(self.gate_a, subject="plate", value="沪A12345", temperature=None).json()["decision"],
