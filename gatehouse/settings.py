@@ -157,6 +157,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DB_PREPARED_STATEMENTS", True
+):
+    # The gate's hot statements (gatehouse.lib.db.hot_fetchone) are prepared once per connection and
+    # run with their generic plan: planning the facts query cost PostgreSQL 0.2 ms, running it 0.04.
+    # psycopg prepares only when prepare_threshold is set (Django leaves it None: never), and with
+    # plan_cache_mode at auto PostgreSQL went on planning anew each time. Django's own queries bind
+    # on the client, so neither setting touches them. Off (DB_PREPARED_STATEMENTS=0) behind a
+    # transaction-mode pooler that cannot keep prepared statements (PgBouncer before 1.21).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["prepare_threshold"] = 5
+    _options["options"] = f"{_options.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

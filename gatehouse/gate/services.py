@@ -30,7 +30,7 @@ from gatehouse.gate import decision as rules
 from gatehouse.gate.models import Direction, GateDuty, GateEvent
 from gatehouse.gate.selectors import GateContext, user_on_duty
 from gatehouse.lib import passtoken
-from gatehouse.lib.db import hot_fetchone, model_from_row
+from gatehouse.lib.db import db_values, hot_fetchone, model_from_row, model_new
 from gatehouse.lib.identity import identity_number_normalise
 from gatehouse.lib.plates import plate_normalise
 from gatehouse.observation.models import ObservationCase
@@ -164,8 +164,7 @@ def _resolve(
     )
     kind = request.subject
     if kind == "token":
-        parsed = passtoken.token_parse(value.strip()) if len(value) <= MAX_VALUE_CHARS else None
-        if parsed is None or isinstance(parsed, passtoken.TokenError):
+        if len(value) > MAX_VALUE_CHARS:
             return _unidentified(passtoken.TokenError.MALFORMED.value)
         # The event's unique nonce column claims the code in the event's own INSERT (a replay
         # conflicts there and is recorded as a refusal), so the pass app need not claim it too.
@@ -178,7 +177,7 @@ def _resolve(
         )
         subject = _from_scan(scan, context, has_host)
         if subject.resident is not None:
-            subject.nonce = parsed[0].nonce.hex()
+            subject.nonce = scan.nonce
         return subject
     if kind == "card":
         if not value.strip() or len(value) > 64:
@@ -284,40 +283,48 @@ def gate_check_record(
             direction=request.direction,
             temperature=request.temperature,
             fever_line=context.fever_line,
-            local_time=timezone.localtime(observed).time(),
+            # The gate's opening hours are the district's clock (never a caller's activated zone).
+            local_time=observed.astimezone(timezone.get_default_timezone()).time(),
             declares_arrival=request.declares_arrival,
             returnee_registered=returnee_registered,
         )
     )
     reading = decided.reading
     overturned = provisional and request.offline_decision != decided.outcome.value
-    event = GateEvent(
-        gate_id=context.gate_id,
-        compound_id=context.compound_id,
-        at=received,
-        observed_at=observed,
-        direction=request.direction,
-        subject_kind=subject.facts.kind.value,
-        subject_resident=subject.resident,
-        subject_vehicle=subject.vehicle,
-        subject_label=subject.label[:20],
-        colour=subject.resident.health_colour if subject.resident is not None else "",
-        decision=decided.outcome.value,
-        reasons=list(decided.reasons),
-        temperature=reading.status.value,
-        temperature_c=reading.value if reading.status == rules.TemperatureStatus.FEVER else None,
-        temperature_raw=_raw_reading(request.temperature)
-        if reading.status == rules.TemperatureStatus.IMPLAUSIBLE
-        else "",
-        returnee_declared=request.declares_arrival,
-        staff=staff,
-        staff_label=staff.label[:150] if staff is not None else "",
-        device=request.device[:80],
-        client_id=request.client_id,
-        provisional=provisional,
-        offline_decision=request.offline_decision[:10],
-        overturned=overturned,
-        nonce=subject.nonce,
+    resident, vehicle = subject.resident, subject.vehicle
+    # Built without Model.__init__ (gatehouse.lib.db.model_new): this runs for every check.
+    event = model_new(
+        GateEvent,
+        {
+            "id": uuid.uuid4(),
+            "gate_id": context.gate_id,
+            "compound_id": context.compound_id,
+            "at": received,
+            "observed_at": observed,
+            "direction": request.direction,
+            "subject_kind": subject.facts.kind.value,
+            "subject_resident_id": resident.id if resident is not None else None,
+            "subject_vehicle_id": vehicle.id if vehicle is not None else None,
+            "subject_label": subject.label[:20],
+            "colour": resident.health_colour if resident is not None else "",
+            "decision": decided.outcome.value,
+            "reasons": list(decided.reasons),
+            "temperature": reading.status.value,
+            "temperature_c": reading.value if reading.status == rules.TemperatureStatus.FEVER else None,
+            "temperature_raw": _raw_reading(request.temperature)
+            if reading.status == rules.TemperatureStatus.IMPLAUSIBLE
+            else "",
+            "returnee_declared": request.declares_arrival,
+            "staff_id": staff.pk if staff is not None else None,
+            "staff_label": staff.label[:150] if staff is not None else "",
+            "device": request.device[:80],
+            "client_id": request.client_id,
+            "provisional": provisional,
+            "offline_decision": request.offline_decision[:10],
+            "overturned": overturned,
+            "nonce": subject.nonce,
+        },
+        related={"subject_resident": resident, "subject_vehicle": vehicle, "staff": staff},
     )
     if not _event_insert(event):
         # The same client id raced in (a retried sync), or the same token code was accepted elsewhere.
@@ -330,16 +337,13 @@ def gate_check_record(
 
 
 @functools.cache
-def _insert_sql(vendor: str) -> tuple[str, tuple[Any, ...]]:
-    fields = tuple(GateEvent._meta.concrete_fields)
+def _insert_sql(vendor: str) -> str:
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(f.column)) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
+    columns = ", ".join(quote(str(f.column)) for f in GateEvent._meta.concrete_fields)
+    marks = ", ".join(["%s"] * len(GateEvent._meta.concrete_fields))
     table = quote(GateEvent._meta.db_table)
-    return (
-        f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING RETURNING {quote('id')}",  # noqa: S608
-        fields,
-    )
+    # The columns in concrete_fields order, as gatehouse.lib.db.db_values gives their values.
+    return f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING RETURNING {quote('id')}"  # noqa: S608
 
 
 def _event_insert(event: GateEvent) -> bool:
@@ -349,12 +353,7 @@ def _event_insert(event: GateEvent) -> bool:
     savepoint, instead of the ORM's save inside atomic() (BEGIN, INSERT, COMMIT). A conflict returns
     no row instead of raising, so it is safe inside a caller's transaction too.
     """
-    # The connection itself rather than django.db.connection, a proxy that looks the connection up
-    # again on each of the ~50 attribute reads the fields' conversions make.
-    conn = connections[DEFAULT_DB_ALIAS]
-    sql, fields = _insert_sql(conn.vendor)
-    values = [f.get_db_prep_save(getattr(event, f.attname), connection=conn) for f in fields]
-    inserted = hot_fetchone(sql, values) is not None
+    inserted = hot_fetchone(_insert_sql(connections[DEFAULT_DB_ALIAS].vendor), db_values(event)) is not None
     if inserted:
         event._state.adding = False
     return inserted

@@ -4,12 +4,17 @@ Django's PostgreSQL backend binds parameters on the client (psycopg formats and 
 into the SQL text) and turns prepared statements off, so that poolers in transaction mode keep
 working. For the few statements that run on every gate check that costs CPU on both sides: the
 client quotes a dozen values, the server parses and plans the same text again. `hot_fetchone`
-sends them with server-side binding and `prepare=True`, so psycopg prepares each statement once per
-connection and the server only binds and executes it afterwards (docs/benchmarks.md, "The gate").
+sends them with server-side binding and `prepare=True`. Two settings make that real
+(gatehouse/settings.py): the connection's `prepare_threshold` (with Django's None, psycopg prepares
+nothing, whatever a statement asks) and `plan_cache_mode=force_generic_plan` (at auto, PostgreSQL
+kept planning the facts query anew on each run, 0.2 ms of its CPU against 0.04 ms to run it). Only
+statements sent from here are prepared; Django's own queries bind on the client and never are.
 
-A transaction-mode pooler in front of PostgreSQL must then support protocol-level prepared
-statements (PgBouncer 1.21 or later with `max_prepared_statements` set); a direct connection or a
-session-mode pooler needs nothing.
+A generic plan is made with the statistics of its first run and kept until ANALYZE or a schema
+change invalidates it (autovacuum's ANALYZE does, once a table has grown) or the connection closes
+(CONN_MAX_AGE). A transaction-mode pooler in front of PostgreSQL must support protocol-level
+prepared statements (PgBouncer 1.21 or later with `max_prepared_statements` set), or set
+DB_PREPARED_STATEMENTS=0; a direct connection or a session-mode pooler needs nothing.
 """
 
 from __future__ import annotations
@@ -44,6 +49,34 @@ def hot_fetchone(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
         return cursor.fetchone()
 
 
+def db_values(instance: models.Model) -> list[Any]:
+    """The values of every concrete field of `instance` (in `_meta.concrete_fields` order), as the
+    ORM's save sends them to the default database.
+
+    A plain CharField's text and a BooleanField's bool go out as they are (Django's conversion of
+    them is the identity); every other value goes through the field's get_db_prep_save.
+    """
+    conn = connections[DEFAULT_DB_ALIAS]
+    values = instance.__dict__
+    return [
+        value if type(value) is kind else field.get_db_prep_save(value, connection=conn)
+        for field, kind in _save_plan(type(instance))
+        for value in (values[field.attname],)
+    ]
+
+
+@functools.cache
+def _save_plan(model: type[models.Model]) -> tuple[tuple[models.Field[Any, Any], type | None], ...]:
+    # Exact classes only: a subclass may convert differently.
+    return tuple(
+        (
+            field,
+            str if type(field) is models.CharField else bool if type(field) is models.BooleanField else None,
+        )
+        for field in model._meta.concrete_fields
+    )
+
+
 def as_uuid(value: Any) -> uuid.UUID:
     """A UUID column's value from `hot_fetchone`: PostgreSQL returns UUIDs, SQLite its hex text."""
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
@@ -74,6 +107,37 @@ def model_from_row(model: type[M], attnames: tuple[str, ...], row: Sequence[Any]
     state.db = DEFAULT_DB_ALIAS
     instance._state = state
     return instance
+
+
+def model_new(
+    model: type[M], values: dict[str, Any], related: dict[str, models.Model | None] | None = None
+) -> M:
+    """A new, unsaved instance of `model` from a value for every concrete field (by attname; a
+    foreign key's related object, when the caller has it, in `related` by field name).
+
+    The same instance as `model(**values)` gives, built without Model.__init__, which visits every
+    field and runs each foreign key's descriptor (a twentieth of a gate check's CPU, measured). Every
+    field must be given: no defaults are computed here. A model with init signal receivers is built
+    the ORM's way instead.
+    """
+    attnames, fast = _new_plan(model)
+    if values.keys() != attnames:
+        raise TypeError(f"{model.__name__}: give every field, not {sorted(values.keys() ^ attnames)}")
+    if not fast:
+        instance = model(**values)
+    else:
+        instance = model.__new__(model)
+        instance.__dict__.update(values)
+        instance._state = ModelState()
+    for name, obj in (related or {}).items():
+        instance._state.fields_cache[name] = obj
+    return instance
+
+
+@functools.cache
+def _new_plan(model: type[models.Model]) -> tuple[frozenset[str], bool]:
+    attnames = frozenset(field.attname for field in model._meta.concrete_fields)
+    return attnames, not (signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model))
 
 
 @functools.cache

@@ -49,6 +49,8 @@ class ScanResult:
     reason: str | None
     # The values of a caller's `also` columns, read in the same statement as the pass.
     also: tuple[Any, ...] = ()
+    # A rotating token's nonce (hex), for a caller that claims it itself (claim_nonce=False).
+    nonce: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -123,9 +125,10 @@ def pass_scan_resolve(
     # Moving out or dying ends the pass at once, even before anyone revokes it by hand.
     if pass_record.status != Pass.Status.ACTIVE or pass_record.resident.status != Resident.Status.ACTIVE:
         return ScanResult(pass_record.resident, pass_record, PASS_REVOKED, extra)
-    if claim_nonce and not _nonce_claim(verified.nonce.hex(), moment, gate_id):
+    nonce = verified.nonce.hex()
+    if claim_nonce and not _nonce_claim(nonce, moment, gate_id):
         return ScanResult(pass_record.resident, pass_record, passtoken.TokenError.REPLAYED.value, extra)
-    return ScanResult(pass_record.resident, pass_record, None, extra)
+    return ScanResult(pass_record.resident, pass_record, None, extra, nonce)
 
 
 def _nonce_claim(nonce: str, at: dt.datetime, gate_id: uuid.UUID | None) -> bool:

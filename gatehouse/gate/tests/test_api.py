@@ -83,6 +83,13 @@ class CheckAuthorizationTest(GateApiCase):
         self.assertEqual((response.json()["decision"], response.json()["label"]), ("let_in", "沪A12345"))
         event = GateEvent.objects.get()
         self.assertEqual((event.staff, event.device, event.subject_kind), (self.gate_a, "cam-1", "vehicle"))
+        # The scheme is case-insensitive (RFC 6750); anything but a bearer token is no token at all.
+        lower = self.check(None, client=Client(HTTP_AUTHORIZATION=f"bearer {plain}"), subject="visitor")
+        self.assertEqual(lower.status_code, 201, lower.content)
+        for header in (f"Basic {plain}", "Bearer", "Bearer ", plain, f"Bearer {plain}x"):
+            refused = self.check(None, client=Client(HTTP_AUTHORIZATION=header), subject="visitor")
+            self.assertEqual(refused.status_code, 401, header)
+        self.assertEqual(GateEvent.objects.count(), 2)
 
     def test_gate_staff_see_a_masked_name_a_colour_and_the_decision_only(self):
         body = self.check(self.gate_a, value=self.token()).json()
@@ -319,6 +326,13 @@ class BadPassesTest(GateApiCase):
         bad = self.check(self.gate_a, client_id="has space\x00", direction="sideways", subject="alien")
         self.assertEqual(bad.status_code, 422)
         self.assertEqual({e["field"] for e in bad.json()["errors"]}, {"client_id", "direction", "subject"})
+        unknown = self.check(self.gate_a, value=self.token(), temprature="36.6")  # a typo is not ignored
+        self.assertEqual((unknown.status_code, unknown.json()["errors"][0]["field"]), (422, "temprature"))
+        late = self.check(self.gate_a, subject="visitor", offline={"decision": "let_in", "observed": "x"})
+        self.assertEqual(late.status_code, 422)
+        self.assertEqual(
+            {e["field"] for e in late.json()["errors"]}, {"offline.observed_at", "offline.observed"}
+        )
         self.assertEqual(GateEvent.objects.count(), 0)
 
     def test_control_characters_in_free_text_never_reach_the_database(self):

@@ -4,12 +4,13 @@ PostgreSQL alike: same instances, same transaction, same exceptions."""
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from gatehouse.lib.db import hot_fetchone, model_from_row
+from gatehouse.lib.db import db_values, hot_fetchone, model_from_row, model_new
 from gatehouse.people.models import Resident
 from gatehouse.testing import BaseTestCase
 
@@ -72,3 +73,92 @@ class HotPathTest(BaseTestCase):
         self.assertEqual(loaded, self.wang_fang)
         self.assertIsInstance(loaded.compound_id, uuid.UUID)
         self.assertEqual(loaded.birth_date, self.wang_fang.birth_date)
+
+
+class PreparedStatementTest(BaseTestCase):
+    def test_hot_statements_are_prepared_once_and_run_with_a_generic_plan(self):
+        # psycopg prepares only when the connection has a prepare_threshold (Django's default is
+        # None: never, whatever the statement asks), and PostgreSQL's plan_cache_mode=auto went on
+        # planning this very statement anew on each run: both are settings, checked here.
+        if connection.vendor != "postgresql":
+            self.skipTest("prepared statements are PostgreSQL's")
+        sql = "SELECT id, name FROM people_resident WHERE id = %s /* hot-path-test */"
+        key = Resident._meta.pk.get_db_prep_value(self.wang_fang.id, connection)
+        for _ in range(3):
+            self.assertEqual(hot_fetchone(sql, [key]), (self.wang_fang.id, self.wang_fang.name))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+                ["%hot-path-test%"],
+            )
+            self.assertEqual(cursor.fetchall(), [(3, 0)])
+
+
+class ModelNewTest(BaseTestCase):
+    def _values(self) -> dict[str, Any]:
+        now = timezone.now()
+        return {
+            "id": uuid.uuid4(),
+            "gate_id": self.gate_a1.id,
+            "compound_id": self.gate_a1.compound_id,
+            "at": now,
+            "observed_at": now,
+            "direction": "in",
+            "subject_kind": "resident",
+            "subject_resident_id": self.wang_fang.id,
+            "subject_vehicle_id": None,
+            "subject_label": "王*",
+            "colour": "green",
+            "decision": "escalate",
+            "reasons": ["fever"],
+            "temperature": "fever",
+            "temperature_c": Decimal("38.2"),
+            "temperature_raw": "",
+            "returnee_declared": False,
+            "staff_id": self.gate_a.pk,
+            "staff_label": "门岗",
+            "device": "phone",
+            "client_id": "c-1",
+            "provisional": True,
+            "offline_decision": "let_in",
+            "overturned": True,
+            "nonce": None,
+        }
+
+    def test_it_builds_the_instance_the_orm_would_and_saves_the_same_values(self):
+        from gatehouse.gate.models import GateEvent
+
+        values = self._values()
+        built = model_new(GateEvent, values, related={"subject_resident": self.wang_fang})
+        orm = GateEvent(**values)
+        self.assertTrue(built._state.adding)
+        self.assertIsNone(built._state.db)
+        self.assertEqual(
+            {k: v for k, v in built.__dict__.items() if k != "_state"},
+            {k: v for k, v in orm.__dict__.items() if k != "_state"},
+        )
+        self.assertIs(built.subject_resident, self.wang_fang)  # no query: the caller's object
+        self.assertEqual(built.staff, self.gate_a)  # not given: loaded on use, as the ORM does
+
+        def comparable(value: Any) -> Any:
+            return getattr(value, "obj", value)  # psycopg's Jsonb wrapper has no equality
+
+        self.assertEqual(
+            [comparable(v) for v in db_values(built)],
+            [
+                comparable(f.get_db_prep_save(getattr(orm, f.attname), connection=connection))
+                for f in GateEvent._meta.concrete_fields
+            ],
+        )
+        built.save(force_insert=True)
+        self.assertEqual(GateEvent.objects.get(id=values["id"]).temperature_c, Decimal("38.2"))
+
+    def test_every_field_must_be_given(self):
+        from gatehouse.gate.models import GateEvent
+
+        values = self._values()
+        del values["nonce"]
+        with self.assertRaisesRegex(TypeError, "nonce"):
+            model_new(GateEvent, values)
+        with self.assertRaisesRegex(TypeError, "subject_resident"):
+            model_new(GateEvent, {**self._values(), "subject_resident": self.wang_fang})
