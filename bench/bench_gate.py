@@ -1,6 +1,7 @@
 """Gate-check throughput and latency over HTTP against PostgreSQL, with the production server.
 
-Makes its own database (gh_bench_gate) and port, seeds a small world, starts the production web
+Makes its own database (gh_bench_gate) and port, seeds a small world with two weeks of earlier
+checks at the gate (a district's event table is never empty), runs ANALYZE, starts the production web
 server (granian with workers set for the machine, exactly as deployed: gatehouse.lib.server), and
 drives it with wrk (Debian's `wrk`, a Lua script mixing pass scans, typed identity numbers and
 plates) from the same machine:
