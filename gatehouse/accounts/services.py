@@ -29,6 +29,7 @@ from gatehouse.accounts.sms import SmsMessage, sms_send
 from gatehouse.core.audit import Actor, audit_record
 from gatehouse.core.roles import Capability, Role, Scope
 from gatehouse.lib import crypto
+from gatehouse.lib.db import transaction_lock
 from gatehouse.lib.phones import phone_normalise
 from gatehouse.people.models import Resident, mask_name
 
@@ -214,20 +215,25 @@ def signin_code_request(*, phone: str, ip_address: str | None) -> SignInCode:
         national = phone_normalise(phone)
     except ValidationError as exc:
         raise ValidationError({"phone": exc.messages}) from None
-    now = timezone.now()
     phone_hash = _phone_hash(national)
-    _throttle(phone_hash=phone_hash, ip_address=ip_address, now=now)
     known = Resident.objects.filter(phone=national, status=Resident.Status.ACTIVE).exists()
     code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
-    challenge = SignInCode(
-        phone_hash=phone_hash,
-        phone_ciphertext=crypto.encrypt_text(national, context=PHONE_CONTEXT),
-        ip_address=ip_address,
-        expires_at=now + dt.timedelta(seconds=settings.SIGNIN_CODE_TTL_SECONDS),
-    )
-    # Not digits: an unknown number's challenge has no code anyone could type.
-    challenge.code_hash = _code_hash(challenge.id, code if known else secrets.token_hex(16))
     with transaction.atomic():
+        # The throttles count earlier codes, then this one is stored: requests racing in parallel
+        # would all count the same earlier codes and all pass. One at a time per number and address.
+        transaction_lock(
+            f"signin-phone:{phone_hash}", *([f"signin-address:{ip_address}"] if ip_address else [])
+        )
+        now = timezone.now()
+        _throttle(phone_hash=phone_hash, ip_address=ip_address, now=now)
+        challenge = SignInCode(
+            phone_hash=phone_hash,
+            phone_ciphertext=crypto.encrypt_text(national, context=PHONE_CONTEXT),
+            ip_address=ip_address,
+            expires_at=now + dt.timedelta(seconds=settings.SIGNIN_CODE_TTL_SECONDS),
+        )
+        # Not digits: an unknown number's challenge has no code anyone could type.
+        challenge.code_hash = _code_hash(challenge.id, code if known else secrets.token_hex(16))
         challenge.save()
         if known:
             text = _(

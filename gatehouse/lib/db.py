@@ -20,6 +20,7 @@ DB_PREPARED_STATEMENTS=0; a direct connection or a session-mode pooler needs not
 from __future__ import annotations
 
 import functools
+import hashlib
 import uuid
 from collections.abc import Sequence
 from typing import Any, TypeVar
@@ -75,6 +76,31 @@ def _save_plan(model: type[models.Model]) -> tuple[tuple[models.Field[Any, Any],
         )
         for field in model._meta.concrete_fields
     )
+
+
+def transaction_lock(*names: str) -> None:
+    """Hold a lock on each name until the current transaction ends (call inside atomic()).
+
+    For check-then-write rules that no constraint can state, such as "at most N codes an hour": two
+    requests racing through the count would both pass. On PostgreSQL each name is a transaction-level
+    advisory lock, taken in one fixed order so two callers never wait on each other. On SQLite
+    nothing is needed: every transaction there is IMMEDIATE (gatehouse/settings.py), so writers
+    already run one at a time.
+    """
+    conn = connections[DEFAULT_DB_ALIAS]
+    if not conn.in_atomic_block:
+        raise RuntimeError("transaction_lock needs a transaction: call it inside atomic()")
+    if conn.vendor != "postgresql":
+        return
+    keys = sorted({_lock_key(name) for name in names})
+    with conn.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _lock_key(name: str) -> int:
+    digest = hashlib.blake2b(name.encode(), digest_size=8, person=b"gatehouse-lock").digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def as_uuid(value: Any) -> uuid.UUID:
