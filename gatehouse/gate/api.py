@@ -19,6 +19,7 @@ from gatehouse.gate import decision as rules
 from gatehouse.gate import selectors, services
 from gatehouse.gate.models import GateEvent
 from gatehouse.passes.selectors import offline_bundle_for_compound
+from gatehouse.people.selectors import compound_plates
 from gatehouse.places.models import Compound, Gate
 from gatehouse.returnees import services as returnee_services
 from gatehouse.returnees.api import AnswersIn, RegistrationOut
@@ -209,6 +210,9 @@ def gate_bundle(request: HttpRequest, gate_id: uuid.UUID) -> dict[str, Any]:
     facts, regime = context.facts, context.regime
     return {
         **bundle,
+        # A resident's car at a vehicle lane with no network: let through as registered, not
+        # refused as unknown and then overturned (with an alert) once the screen syncs.
+        "plates": compound_plates(compound_id=context.compound_id),
         "gate": {
             "id": str(context.gate_id),
             "label": context.label,

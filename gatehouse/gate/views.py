@@ -3,6 +3,8 @@ returnee a check sent to registration, and "today at this gate" for the neighbou
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import uuid
 from typing import Any
 
@@ -81,9 +83,27 @@ def screen(request: HttpRequest, gate_id: uuid.UUID) -> HttpResponse:
     return response
 
 
+@functools.cache
+def static_version() -> str:
+    """A digest of every static file: the service worker's cache is named after it.
+
+    The worker serves code from its cache first (a gate phone must work with no network), under
+    file names that do not change when the code does. A new release therefore changes the worker
+    itself, which browsers fetch again on the next visit; the new worker drops the old cache.
+    """
+    from django.contrib.staticfiles.finders import get_finders
+
+    digest = hashlib.sha256()
+    for finder in get_finders():
+        for path, storage in sorted(finder.list([]), key=lambda item: item[0]):
+            with storage.open(path) as f:
+                digest.update(path.encode() + b"\0" + f.read())
+    return digest.hexdigest()[:16]
+
+
 def service_worker(request: HttpRequest) -> HttpResponse:
     """Served from /gate/ so its scope covers every gate screen. Holds no data: code only."""
-    body = render_to_string("gate/sw.js", {})
+    body = render_to_string("gate/sw.js", {"version": static_version()})
     response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = "/gate/"
     response["Cache-Control"] = "no-cache"

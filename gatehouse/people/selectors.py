@@ -125,6 +125,14 @@ def vehicle_list(*, scope: Scope) -> QuerySet[Vehicle]:
     )
 
 
+def compound_plates(*, compound_id: uuid.UUID) -> list[str]:
+    """The plates registered to a compound, for its gates' offline bundle (a gate volunteer reads
+    plates anyway). Unscoped: the caller has checked that the asker stands at one of its gates."""
+    return list(
+        Vehicle.objects.filter(compound_id=compound_id).order_by("plate").values_list("plate", flat=True)
+    )
+
+
 def household_list(*, scope: Scope) -> QuerySet[Household]:
     return scope.restrict(Household.objects.select_related("compound"), VIEW, to_compound="compound")
 

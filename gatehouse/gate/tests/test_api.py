@@ -441,6 +441,7 @@ class GateListDutyBundleTest(GateApiCase):
         bundle = self.client_for(self.gate_a).get(f"/api/gate/gates/{self.gate_a1.id}/bundle").json()
         self.assertEqual(bundle["passes"][0]["masked_name"], "王*")
         self.assertEqual((bundle["gate"]["status"], bundle["fever_line"]), ("open", "37.3"))
+        self.assertEqual(bundle["plates"], ["沪A12345"])  # this compound's only; not compound B's
         text = json.dumps(bundle, ensure_ascii=False)
         for secret in ("王芳", ID_WANG_FANG, "13812345678"):
             self.assertNotIn(secret, text)

@@ -108,8 +108,11 @@ class OfflineGateScreenTest(StaticLiveServerTestCase):
         self.assertEqual(self.submit("courier"), "Refuse")
         self.assertEqual(self.submit("visitor", temperature="38.6"), "Fever: escalate now")
         self.assertEqual(self.submit("token", "<b>not a pass</b>"), "Refuse")
+        # A resident's car, typed as the driver says it: the bundle knows the compound's plates.
+        self.assertEqual(self.submit("plate", "沪a 12345", temperature=""), "Let through")
+        self.assertEqual(page.inner_text("#who"), "沪A12345")
         self.assertTrue(page.is_visible("#provisional"))
-        self.assertEqual(page.inner_text("#queue"), "5 waiting to sync")
+        self.assertEqual(page.inner_text("#queue"), "6 waiting to sync")
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "gate-offline.png"), full_page=True)
         self.assertEqual(GateEvent.objects.count(), 1)  # nothing reached the server
@@ -117,20 +120,24 @@ class OfflineGateScreenTest(StaticLiveServerTestCase):
         # A reload with no network: the service worker serves the page, IndexedDB kept the queue.
         page.reload()
         page.wait_for_selector("#gate-screen")
-        page.wait_for_function("document.getElementById('gate-screen').dataset.waiting === '5'")
+        page.wait_for_function("document.getElementById('gate-screen').dataset.waiting === '6'")
         queued = page.evaluate("window.gatehouseGate.queued()")
-        self.assertEqual(len({q["client_id"] for q in queued}), 5)
+        self.assertEqual(len({q["client_id"] for q in queued}), 6)
 
         self.context.set_offline(False)
         page.evaluate("window.gatehouseGate.sync()")
         page.wait_for_function(
             "document.getElementById('gate-screen').dataset.waiting === '0'", timeout=30_000
         )
-        self.assertEqual(GateEvent.objects.count(), 6)
+        self.assertEqual(GateEvent.objects.count(), 7)
         stored = set(GateEvent.objects.filter(provisional=True).values_list("client_id", flat=True))
         self.assertEqual(stored, {q["client_id"] for q in queued})
         decisions = dict(GateEvent.objects.filter(provisional=True).values_list("client_id", "decision"))
-        self.assertEqual(sorted(decisions.values()), ["escalate", "let_in", "refuse", "refuse", "refuse"])
+        self.assertEqual(
+            sorted(decisions.values()), ["escalate", "let_in", "let_in", "refuse", "refuse", "refuse"]
+        )
+        # The server decided each check again and agreed with the screen: nothing was overturned.
+        self.assertFalse(GateEvent.objects.filter(overturned=True).exists())
 
         # A response lost on the way back: the phone sends one again. Nothing new is stored.
         page.evaluate("(item) => window.gatehouseGate.enqueue(item)", queued[0])
@@ -138,7 +145,7 @@ class OfflineGateScreenTest(StaticLiveServerTestCase):
         page.wait_for_function(
             "document.getElementById('gate-screen').dataset.waiting === '0'", timeout=30_000
         )
-        self.assertEqual(GateEvent.objects.count(), 6)
+        self.assertEqual(GateEvent.objects.count(), 7)
         page.screenshot(path=str(SHOTS / "gate-synced.png"), full_page=True)
 
 

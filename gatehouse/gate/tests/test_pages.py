@@ -43,7 +43,12 @@ class GatePagesTest(BaseTestCase):
     def test_the_service_worker_is_code_only(self):
         response = self.get(None, "/gate/sw.js")
         self.assertEqual(response["Content-Type"], "application/javascript; charset=utf-8")
-        self.assertContains(response, "gatehouse-gate-v1")
+        # Its cache is named after the release's static files, so new code reaches every gate phone.
+        from gatehouse.gate.views import static_version
+
+        self.assertRegex(static_version(), r"^[0-9a-f]{16}$")
+        self.assertContains(response, f'const CACHE = "gatehouse-gate-{static_version()}";')
+        self.assertContains(response, "caches.delete")
 
     @covers("PAGE gate:today")
     def test_today_is_for_the_neighbourhood_and_its_gates_only(self):

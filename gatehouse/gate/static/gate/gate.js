@@ -221,7 +221,12 @@
         return p ? { kind: "resident", colour: p.colour, label: p.masked_name } : { kind: "unidentified", refusal: "card_unknown" };
       }
       case "id_number": return { kind: "unidentified", refusal: "not_identified" };
-      case "plate": return { kind: "unknown_vehicle", label: value.toUpperCase().slice(0, 12), has_host: hasHost };
+      case "plate": {
+        // As lib/plates.plate_normalise writes plates: no spaces, dots or hyphens, upper case.
+        const plate = value.replace(/[\s·.\-]/g, "").toUpperCase().slice(0, 12);
+        if ((b.plates || []).includes(plate)) return { kind: "vehicle", label: plate };
+        return { kind: "unknown_vehicle", label: plate, has_host: hasHost };
+      }
       case "staff": return { kind: "staff", on_duty: value === "" };
       default: return { kind: check.subject, has_host: hasHost };
     }

@@ -1,10 +1,15 @@
 /* Gatehouse gate screen service worker: keeps the gate page and its code available with no network.
  * It caches code and the page only; checks and the offline bundle live in the page's IndexedDB.
  * API calls are never intercepted: the page itself decides what to do when they fail. */
-const CACHE = "gatehouse-gate-v1";
+// Named after the release's static files (gate.views.static_version): new code, new worker, new cache.
+const CACHE = "gatehouse-gate-{{ version }}";
 
 self.addEventListener("install", () => self.skipWaiting());
-self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+self.addEventListener("activate", (event) => event.waitUntil(
+  caches.keys()
+    .then((names) => Promise.all(names.filter((n) => n.startsWith("gatehouse-gate-") && n !== CACHE).map((n) => caches.delete(n))))
+    .then(() => self.clients.claim())
+));
 
 self.addEventListener("message", (event) => {
   const urls = (event.data && event.data.cache) || [];
