@@ -163,7 +163,12 @@ def model_new(
 @functools.cache
 def _new_plan(model: type[models.Model]) -> tuple[frozenset[str], bool]:
     attnames = frozenset(field.attname for field in model._meta.concrete_fields)
-    return attnames, not (signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model))
+    return attnames, not _has_init_receivers(model)
+
+
+def _has_init_receivers(model: type[models.Model]) -> bool:
+    # Receivers are connected at import, before the first instance is built, so callers cache this.
+    return signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
 
 
 @functools.cache
@@ -178,7 +183,6 @@ def _row_plan(
         field = fields[name]
         target = field.target_field if field.is_relation else field  # type: ignore[attr-defined]
         plan.append((name, isinstance(target, models.UUIDField)))
-    # Receivers are connected at import, before the first row is read, so this can be cached.
-    fast = not (signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model))
+    fast = not _has_init_receivers(model)
     model_order = tuple(name for name in fields if name in attnames)
     return fast, tuple(plan), model_order
